@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GanKitError } from './errors';
+import { registerWasmTrainingKernels } from './wasm-kernels/index';
+
+/** Which backend to use; `auto` picks the fastest one that loads. */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** What `initBackend` chose and why. */
+export interface BackendInfo {
+  /** The TF.js backend name now active (`tensorflow`, `wasm` or `cpu`). */
+  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** Where the kernels run. */
+  device: 'gpu' | 'cpu';
+  /** The npm package that provides the backend. */
+  package: string;
+  /** Human-readable notes: what was tried, what was skipped and why. */
+  notes: string[];
+}
+
+/** Options for `initBackend`. */
+export interface InitBackendOptions {
+  /** Backend to use (default `auto`, or the `GANKIT_BACKEND` environment variable). */
+  backend?: BackendChoice;
+}
+
+const NODE_PACKAGES = [
+  { pkg: '@tensorflow/tfjs-node-gpu', device: 'gpu' as const },
+  { pkg: '@tensorflow/tfjs-node', device: 'cpu' as const },
+];
+
+// Loaded by a computed specifier so bundlers and the type checker leave the optional peers alone.
+async function importOptional(pkg: string): Promise<unknown> {
+  const specifier = pkg;
+  return import(specifier) as Promise<unknown>;
+}
+
+function installHint(pkg: string): string {
+  return `install it with \`npm i ${pkg}@${tf.version_core}\` (its install downloads libtensorflow, so it needs internet access)`;
+}
+
+async function tryTensorflow(notes: string[]): Promise<BackendInfo | undefined> {
+  for (const { pkg, device } of NODE_PACKAGES) {
+    let loaded: unknown;
+    try {
+      loaded = await importOptional(pkg);
+    } catch (error) {
+      notes.push(`${pkg}: not usable (${firstLine(error)})`);
+      continue;
+    }
+    if (tf.findBackend('tensorflow') === null) {
+      const theirs = (loaded as { version?: Record<string, string> }).version?.['tfjs-core'] ?? 'unknown';
+      throw new GanKitError(
+        'DUPLICATE_TFJS',
+        `${pkg} loaded but registered its backend into a second copy of @tensorflow/tfjs-core (${theirs}), not the one gankit uses (${tf.version_core}); ` +
+          `make both resolve to one copy, e.g. install @tensorflow/tfjs-core@${tf.version_core} and ${pkg}@${tf.version_core} and deduplicate (npm dedupe / pnpm overrides)`,
+      );
+    }
+    await tf.setBackend('tensorflow');
+    await tf.ready();
+    return { name: 'tensorflow', device, package: pkg, notes };
+  }
+  return undefined;
+}
+
+async function tryWasm(notes: string[]): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const added = registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+  await tf.ready();
+  notes.push(`wasm: gankit training kernels registered (${added.join(', ') || 'none needed'})`);
+  return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes };
+}
+
+async function useCpu(notes: string[]): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', device: 'cpu', package: '@tensorflow/tfjs-backend-cpu', notes };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+function parseChoice(value: string | undefined): BackendChoice {
+  const choice = value ?? 'auto';
+  if (choice === 'auto' || choice === 'tensorflow' || choice === 'wasm' || choice === 'cpu') return choice;
+  throw new GanKitError('INVALID_ARGUMENT', `backend must be one of auto, tensorflow, wasm, cpu; got "${choice}"`);
+}
+
+/**
+ * Chooses and activates a TF.js backend: tfjs-node-gpu, then tfjs-node, then wasm with gankit's training
+ * kernels, then cpu. Forcing one that cannot load throws `BACKEND_UNAVAILABLE` with the install command.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const choice = parseChoice(options.backend ?? process.env.GANKIT_BACKEND);
+  const notes: string[] = [];
+  switch (choice) {
+    case 'tensorflow': {
+      const info = await tryTensorflow(notes);
+      if (info) return info;
+      throw new GanKitError(
+        'BACKEND_UNAVAILABLE',
+        `backend "tensorflow" is not available: ${notes.join('; ')}; ${installHint('@tensorflow/tfjs-node')} (or @tensorflow/tfjs-node-gpu for CUDA)`,
+      );
+    }
+    case 'wasm':
+      try {
+        return await tryWasm(notes);
+      } catch (error) {
+        throw new GanKitError('BACKEND_UNAVAILABLE', `backend "wasm" could not start: ${firstLine(error)}; reinstall @tensorflow/tfjs-backend-wasm@${tf.version_core}`, { cause: error });
+      }
+    case 'cpu':
+      return useCpu(notes);
+    case 'auto': {
+      const node = await tryTensorflow(notes);
+      if (node) return node;
+      try {
+        return await tryWasm(notes);
+      } catch (error) {
+        notes.push(`wasm: could not start (${firstLine(error)})`);
+        return useCpu(notes);
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
+export { createRng, rngFromState, type Rng, type RngState } from './rng';
+export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
+export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
+export { registerWasmTrainingKernels } from './wasm-kernels/index';

@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const dirs = {
+  core: 'packages/core',
+  losses: 'packages/losses',
+  optimizers: 'packages/optimizers',
+  models: 'packages/models',
+  data: 'packages/data',
+  metrics: 'packages/metrics',
+  trainer: 'apps/trainer',
+  eval: 'apps/eval',
+} as const;
+
+/** Tests import every @gankit package from its source, so no build is needed before `vitest`. */
+const alias = Object.entries(dirs).map(([name, dir]) => ({
+  find: new RegExp(`^@gankit/${name}$`),
+  replacement: fileURLToPath(new URL(`./${dir}/src/index.ts`, import.meta.url)),
+}));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    pool: 'forks',
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    projects: Object.entries(dirs).map(([name, dir]) => ({
+      extends: true,
+      test: { name, root: `./${dir}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+    })),
+  },
+});
