@@ -1,1 +1,1 @@
-export {};
+export type { FeatureExtractor, ExtractedFeatures } from './extractor';
