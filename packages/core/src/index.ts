@@ -3,3 +3,4 @@ export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
 export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
 export { registerWasmTrainingKernels } from './wasm-kernels/index';
+export { toImageGrid, encodePng, decodePng, writePng, readPng, type ImageGrid, type ImageGridOptions, type ImageRange } from './images';
