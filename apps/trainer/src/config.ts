@@ -1,0 +1,244 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GanKitError, fileError } from '@gankit/core';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const scheduleSchema = z.strictObject({
+  kind: z.enum(['constant', 'warmup', 'linear-decay', 'cosine', 'step-decay']).default('constant'),
+  /** Steps of linear warm-up (`warmup`). */
+  warmupSteps: nonNegativeInt.optional(),
+  /** Step where linear decay to zero starts (`linear-decay`). */
+  decayStart: nonNegativeInt.optional(),
+  /** Every how many steps the rate is multiplied by `gamma` (`step-decay`). */
+  stepSize: positiveInt.optional(),
+  gamma: z.number().positive().optional(),
+  /** Floor of the cosine schedule. */
+  minLearningRate: z.number().nonnegative().optional(),
+});
+
+const optimizerSchema = z.strictObject({
+  name: z.enum(['adam', 'rmsprop', 'sgd']).default('adam'),
+  learningRate: z.number().positive(),
+  beta1: z.number().min(0).max(1).optional(),
+  beta2: z.number().min(0).max(1).optional(),
+  epsilon: z.number().positive().optional(),
+  momentum: z.number().min(0).max(1).optional(),
+  schedule: scheduleSchema.optional(),
+});
+
+const dataSchema = z.strictObject({
+  /** Where images come from: a named offline dataset, an image folder, CIFAR binary batches or IDX files. */
+  source: z.enum(['mnist', 'fashion-mnist', 'folder', 'cifar10', 'idx']),
+  /** Folder or file for `folder`, `cifar10` and `idx` sources. */
+  path: z.string().min(1).optional(),
+  /** Labels file for `idx`. */
+  labelsPath: z.string().min(1).optional(),
+  split: z.enum(['train', 'test']).default('train'),
+  /** Square side images are resized / cropped to (folder sources). */
+  imageSize: positiveInt.optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  /** Seeded random horizontal flips. */
+  flip: z.boolean().default(false),
+  /** Use only the first N examples (quick runs, tests). */
+  limit: positiveInt.optional(),
+});
+
+const modelSchema = z.strictObject({
+  /** A `@gankit/models` architecture name, e.g. `dcgan`, `mlp`, `sngan-resnet`. */
+  architecture: z.string().min(1),
+  latentDim: positiveInt.default(100),
+  /** Class-conditional models: how labels enter (`cgan` embedding, `acgan` class head, `projection` D). */
+  conditioning: z.enum(['none', 'cgan', 'acgan', 'projection']).default('none'),
+  numClasses: positiveInt.optional(),
+  /** Extra architecture options passed as they are to `createGan` (width, spectralNorm, batchNorm...). */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+const lossSchema = z.strictObject({
+  /** A `@gankit/losses` registry name: `non-saturating`, `minimax`, `wasserstein`, `hinge`, `least-squares`... */
+  name: z.string().min(1),
+  /** Options passed to `getLoss`, e.g. `{ "realLabel": 0.9 }` for one-sided label smoothing. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** Weight of the ACGAN auxiliary classification loss (acgan conditioning only). */
+  auxWeight: z.number().nonnegative().default(1),
+});
+
+const regularizersSchema = z.strictObject({
+  /** WGAN-GP gradient penalty weight λ (0 = off). */
+  gradientPenalty: z.number().nonnegative().default(0),
+  /** R1 penalty weight γ on real images (0 = off). */
+  r1: z.number().nonnegative().default(0),
+  /** Apply R1 every k D steps (lazy regularisation). */
+  r1Every: positiveInt.default(1),
+  /** WGAN weight clipping to [-c, c] after each D step (0 = off). */
+  clipWeights: z.number().nonnegative().default(0),
+  /** Clip each network's gradients to this global norm (0 = off). */
+  clipGradNorm: z.number().nonnegative().default(0),
+});
+
+const trainingSchema = z.strictObject({
+  steps: positiveInt,
+  batchSize: positiveInt.default(64),
+  /** D steps per G step (WGAN: 5). */
+  nCritic: positiveInt.default(1),
+  /** Decay of the EMA generator (0 = no EMA generator). */
+  emaDecay: z.number().min(0).max(1).default(0),
+  /** Step from which the EMA starts averaging (before it, it copies the generator). */
+  emaStart: nonNegativeInt.default(0),
+});
+
+const loggingSchema = z.strictObject({
+  /** Every how many steps a metrics line is written (losses are read back from the device only then). */
+  logEvery: positiveInt.default(10),
+  sampleEvery: positiveInt.default(200),
+  checkpointEvery: positiveInt.default(500),
+  /** How many recent checkpoints to keep (plus the best by metric). */
+  keepLast: positiveInt.default(3),
+  /** Every how many steps the metric is evaluated (0 = only at the end, if `metric` is set). */
+  evalEvery: nonNegativeInt.default(0),
+  /** Metric used for periodic evaluation and the best checkpoint: `mnist-fid` on MNIST presets, or `none`. */
+  metric: z.enum(['none', 'mnist-fid']).default('none'),
+  /** Generated images scored per evaluation. */
+  evalSamples: positiveInt.default(1000),
+  /** Images in the fixed-latent sample grid. */
+  sampleCount: positiveInt.default(64),
+  tensorboard: z.boolean().default(true),
+  report: z.boolean().default(true),
+});
+
+/** A complete training configuration: what the presets hold and what `config.json` records. */
+export const trainConfigSchema = z.strictObject({
+  /** Free-form run name (the preset's name by default). */
+  name: z.string().min(1).default('run'),
+  /** Extends a preset by name; keys here override it. Resolved away before validation. */
+  extends: z.string().optional(),
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  data: dataSchema,
+  model: modelSchema,
+  loss: lossSchema,
+  regularizers: regularizersSchema.default(() => regularizersSchema.parse({})),
+  optimizers: z.strictObject({ generator: optimizerSchema, discriminator: optimizerSchema }),
+  training: trainingSchema,
+  logging: loggingSchema.default(() => loggingSchema.parse({})),
+});
+
+/** A validated training configuration with every default filled in. */
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+/** What a user writes: any key with a default may be left out. */
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** Optimiser settings for one network. */
+export type OptimizerConfig = z.infer<typeof optimizerSchema>;
+
+/** Formats zod issues as one readable message, one `field: problem` per line. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        return `  ${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      }
+      return `  ${where}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Validates a raw configuration; every unknown key and wrong type is reported in one `CONFIG_INVALID` error. */
+export function validateConfig(raw: unknown, what = 'config'): TrainConfig {
+  const result = trainConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const n = result.error.issues.length;
+  throw new GanKitError('CONFIG_INVALID', `${what} has ${n} problem${n > 1 ? 's' : ''}:\n${formatIssues(result.error.issues)}`, {
+    path: what,
+    cause: result.error,
+  });
+}
+
+const presetsDir = fileURLToPath(new URL('../presets/', import.meta.url));
+
+/** Names of the presets shipped with the trainer. */
+export async function listPresets(): Promise<string[]> {
+  const files = await readdir(presetsDir);
+  return files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+}
+
+/** Reads a shipped preset as raw (unvalidated) JSON. */
+export async function readPreset(name: string): Promise<Record<string, unknown>> {
+  const names = await listPresets();
+  if (!names.includes(name)) {
+    throw new GanKitError('UNKNOWN_NAME', `unknown preset "${name}"; expected one of: ${names.join(', ')}`);
+  }
+  return JSON.parse(await readFile(`${presetsDir}${name}.json`, 'utf8')) as Record<string, unknown>;
+}
+
+/** Reads a user config file (`.json`, `.yaml` or `.yml`) as raw data. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw fileError(path, 'read config', error);
+  }
+  let raw: unknown;
+  try {
+    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new GanKitError('CONFIG_INVALID', `${path} cannot be parsed: ${(error as Error).message}`, { path, cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new GanKitError('CONFIG_INVALID', `${path} must hold an object of settings`, { path });
+  }
+  return raw as Record<string, unknown>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges `override` into `base` (objects merge, everything else replaces). */
+export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+  }
+  return out;
+}
+
+/** Command-line overrides applied on top of a preset or config file. */
+export interface ConfigOverrides {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  backend?: string;
+}
+
+/** Resolves `--preset`/`--config` plus overrides into a validated configuration. */
+export async function resolveConfig(source: { preset?: string; configPath?: string }, overrides: ConfigOverrides = {}): Promise<TrainConfig> {
+  let raw: Record<string, unknown> = {};
+  let what = 'config';
+  if (source.preset !== undefined) {
+    raw = { name: source.preset, ...(await readPreset(source.preset)) };
+    what = `preset ${source.preset}`;
+  }
+  if (source.configPath !== undefined) {
+    const file = await readConfigFile(source.configPath);
+    if (typeof file.extends === 'string') raw = deepMerge({ name: file.extends, ...(await readPreset(file.extends)) }, raw);
+    raw = deepMerge(raw, file);
+    delete raw.extends;
+    what = source.configPath;
+  }
+  const cli: Record<string, unknown> = {};
+  if (overrides.seed !== undefined) cli.seed = overrides.seed;
+  if (overrides.backend !== undefined) cli.backend = overrides.backend;
+  const training: Record<string, unknown> = {};
+  if (overrides.steps !== undefined) training.steps = overrides.steps;
+  if (overrides.batchSize !== undefined) training.batchSize = overrides.batchSize;
+  if (Object.keys(training).length) cli.training = training;
+  return validateConfig(deepMerge(raw, cli), what);
+}
