@@ -1,1 +1,7 @@
-export {};
+export { type NpyArray, type NpyData, type NpyDtype, parseNpy, encodeNpy, readNpy, writeNpy, parseNpz, encodeNpz, readNpz, writeNpz } from './npy';
+export { type IdxArray, type IdxDtype, type IdxSourceOptions, parseIdx, encodeIdx, readIdx, writeIdx, idxSource, idxArraysToSource } from './idx';
+export { type Example, type ImageShape, type ImageSource, type ArraySource, type ArraySourceOptions, arraySource } from './source';
+export {
+  type Split, type NamedDatasetOptions, type DatasetName,
+  mnist, fashionMnist, loadNamedDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
+} from './named';
