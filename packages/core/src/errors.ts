@@ -19,7 +19,8 @@ export type GanKitErrorCode =
   | 'UNSAFE_PICKLE'
   | 'NON_FINITE_LOSS'
   | 'OUTPUT_EXISTS'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  | 'NUMERIC_FAILURE';
 
 const brand = Symbol.for('gankit.error');
 
