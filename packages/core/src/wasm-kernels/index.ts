@@ -1,5 +1,79 @@
-// PLACEHOLDER until the wasm-kernels work lands: registers nothing yet.
-/** Registers gankit's training kernels for the wasm backend; returns the kernel names it registered. */
+import * as tf from '@tensorflow/tfjs-core';
+import { GanKitError } from '../errors';
+import { conv2DBackpropFilter } from './conv2d-backprop-filter';
+import { conv2DBackpropInput } from './conv2d-backprop-input';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
+import { unsortedSegmentSum } from './unsorted-segment-sum';
+import type { KernelArgs } from './wasm-backend';
+
+interface GanKitKernel {
+  kernelName: string;
+  kernelFunc: (args: KernelArgs) => tf.TensorInfo;
+  /** `fill`: only where wasm has no kernel; `replace`: also over wasm's own (slower) kernel. */
+  mode: 'fill' | 'replace';
+}
+
+const KERNELS: GanKitKernel[] = [
+  { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter, mode: 'fill' },
+  { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput, mode: 'replace' },
+  { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, kernelFunc: depthwiseConv2dNativeBackpropFilter, mode: 'fill' },
+  { kernelName: tf.DepthwiseConv2dNativeBackpropInput, kernelFunc: depthwiseConv2dNativeBackpropInput, mode: 'fill' },
+  { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum, mode: 'fill' },
+];
+
+/** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */
+const stockKernels = new Map<string, tf.KernelConfig>();
+
+function isGanKit(config: tf.KernelConfig | undefined, kernel: GanKitKernel): boolean {
+  return config?.kernelFunc === (kernel.kernelFunc as unknown as tf.KernelFunc);
+}
+
+function install(kernel: GanKitKernel): void {
+  const existing = tf.getKernel(kernel.kernelName, 'wasm');
+  if (existing !== undefined) {
+    stockKernels.set(kernel.kernelName, existing);
+    tf.unregisterKernel(kernel.kernelName, 'wasm');
+  }
+  tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc });
+}
+
+/**
+ * Registers gankit's training kernels for the wasm backend (call it after importing
+ * `@tensorflow/tfjs-backend-wasm`): the conv backprops wasm lacks or runs slowly, composed of XNNPACK-backed
+ * wasm kernels, and UnsortedSegmentSum. Idempotent; returns the names of the gankit kernels now active.
+ */
 export function registerWasmTrainingKernels(): string[] {
-  return [];
+  const active: string[] = [];
+  for (const kernel of KERNELS) {
+    const existing = tf.getKernel(kernel.kernelName, 'wasm');
+    if (!isGanKit(existing, kernel) && (existing === undefined || kernel.mode === 'replace')) install(kernel);
+    if (isGanKit(tf.getKernel(kernel.kernelName, 'wasm'), kernel)) active.push(kernel.kernelName);
+  }
+  return active;
+}
+
+/** Which implementation of a kernel gankit replaced on wasm is active (for benchmarks and A/B checks). */
+export type WasmKernelVariant = 'gankit' | 'stock';
+
+/**
+ * Switches a replaced wasm kernel (e.g. `Conv2DBackpropInput`) between gankit's and tfjs-backend-wasm's own
+ * implementation; the wasm backend must be initialised. Throws for a kernel gankit did not replace.
+ */
+export function useWasmKernel(kernelName: string, variant: WasmKernelVariant): void {
+  const kernel = KERNELS.find((k) => k.kernelName === kernelName);
+  const stock = stockKernels.get(kernelName);
+  if (kernel === undefined || stock === undefined) {
+    const replaced = KERNELS.filter((k) => stockKernels.has(k.kernelName)).map((k) => k.kernelName);
+    throw new GanKitError('UNKNOWN_NAME', `useWasmKernel: gankit did not replace a wasm kernel named "${kernelName}"; replaced: ${replaced.join(', ') || 'none (call registerWasmTrainingKernels first)'}`);
+  }
+  const backend = tf.findBackend('wasm');
+  if (backend === null) throw new GanKitError('BACKEND_UNAVAILABLE', 'useWasmKernel: the wasm backend is not initialised; call initBackend({ backend: "wasm" }) first');
+  tf.unregisterKernel(kernelName, 'wasm');
+  if (variant === 'gankit') {
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc });
+    return;
+  }
+  tf.registerKernel(stock);
+  // The engine ran setup functions when the backend started, before this kernel was registered again.
+  stock.setupFunc?.(backend);
 }

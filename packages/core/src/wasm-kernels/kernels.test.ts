@@ -1,0 +1,224 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels } from './index';
+import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
+
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+
+const TOLERANCE = 2e-5;
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  1,
+  [
+    [0, 0],
+    [1, 2],
+    [2, 0],
+    [0, 0],
+  ],
+];
+
+interface ConvCase {
+  batch: number;
+  height: number;
+  width: number;
+  inC: number;
+  outC: number;
+  kernel: number;
+  strides: [number, number];
+  pad: Pad;
+}
+
+function convCases(): ConvCase[] {
+  const cases: ConvCase[] = [];
+  let i = 0;
+  for (const size of [5, 8]) {
+    for (const kernel of [1, 2, 3, 4, 5]) {
+      for (const strides of [[1, 1], [2, 2], [1, 2]] as [number, number][]) {
+        for (const pad of PADS) {
+          i++;
+          cases.push({ batch: (i % 4) + 1, height: size, width: size + (i % 2), inC: 1 + (i % 3), outC: 2 + (i % 2), kernel, strides, pad });
+        }
+      }
+    }
+  }
+  return cases;
+}
+
+function label(c: ConvCase): string {
+  return `x[${c.batch},${c.height},${c.width},${c.inC}] k${c.kernel} s${c.strides.join('x')} pad ${JSON.stringify(c.pad)}`;
+}
+
+function forwardOutShape(c: ConvCase): number[] {
+  const info = tf.backend_util.computeConv2DInfo([c.batch, c.height, c.width, c.inC], [c.kernel, c.kernel, c.inC, c.outC], c.strides, 1, c.pad);
+  return info.outShape;
+}
+
+async function agree(compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const [cpu, wasm] = [await valuesOn('cpu', compute), await valuesOn('wasm', compute)];
+  return Math.max(...cpu.map((expected, i) => relativeMaxError(wasm[i] ?? new Float32Array(), expected)));
+}
+
+/**
+ * Depthwise backprops straight from the definition `y[b,o,c·M+m] = Σ_k x[b, o·s + k·d − p, c] · w[k, c, m]`.
+ * Used where tfjs-backend-cpu is no reference: its depthwise backprops ignore dilations (tfjs-core never asks
+ * for them, its depthwise gradient rejects dilation > 1).
+ */
+function naiveDepthwiseBackprops(info: tf.backend_util.Conv2DInfo, x: Float32Array, w: Float32Array, dy: Float32Array): { dx: Float32Array; dw: Float32Array } {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const mult = outChannels / inChannels;
+  const dx = new Float32Array(x.length);
+  const dw = new Float32Array(w.length);
+  for (let b = 0; b < batchSize; b++)
+    for (let oh = 0; oh < outHeight; oh++)
+      for (let ow = 0; ow < outWidth; ow++)
+        for (let kh = 0; kh < filterHeight; kh++)
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const ih = oh * info.strideHeight + kh * info.dilationHeight - info.padInfo.top;
+            const iw = ow * info.strideWidth + kw * info.dilationWidth - info.padInfo.left;
+            if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) continue;
+            for (let c = 0; c < inChannels; c++)
+              for (let m = 0; m < mult; m++) {
+                const g = dy[((b * outHeight + oh) * outWidth + ow) * outChannels + c * mult + m]!;
+                const xi = ((b * inHeight + ih) * inWidth + iw) * inChannels + c;
+                const wi = ((kh * filterWidth + kw) * inChannels + c) * mult + m;
+                dx[xi]! += g * w[wi]!;
+                dw[wi]! += g * x[xi]!;
+              }
+          }
+  return { dx, dw };
+}
+
+beforeAll(async () => {
+  await startBothBackends();
+});
+
+describe('registerWasmTrainingKernels', () => {
+  it('registers the conv backprops and UnsortedSegmentSum, idempotently', () => {
+    const names = registerWasmTrainingKernels();
+    expect(names).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
+    expect(registerWasmTrainingKernels()).toEqual(names);
+  });
+});
+
+describe('Conv2DBackpropInput and Conv2DBackpropFilter on wasm agree with cpu', () => {
+  const cases = convCases();
+  it(`over ${cases.length} shapes (batch 1–4, sizes 5–9, kernels 1–5, strides 1–2, same/valid/number/explicit pads)`, async () => {
+    const failures: string[] = [];
+    for (const [n, c] of cases.entries()) {
+      const xShape = [c.batch, c.height, c.width, c.inC];
+      const filterShape = [c.kernel, c.kernel, c.inC, c.outC];
+      const dyShape = forwardOutShape(c);
+      const x = normalValues(3 * n, tf.util.sizeFromShape(xShape));
+      const filter = normalValues(3 * n + 1, tf.util.sizeFromShape(filterShape));
+      const dy = normalValues(3 * n + 2, tf.util.sizeFromShape(dyShape));
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      const inputError = await agree(() =>
+        tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropInput, { dy: tf.tensor(dy, dyShape), filter: tf.tensor(filter, filterShape) }, { ...attrs, inputShape: xShape } as unknown as tf.NamedAttrMap),
+      );
+      const filterError = await agree(() =>
+        tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropFilter, { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape } as unknown as tf.NamedAttrMap),
+      );
+      if (!(inputError <= TOLERANCE)) failures.push(`${label(c)}: Conv2DBackpropInput error ${inputError}`);
+      if (!(filterError <= TOLERANCE)) failures.push(`${label(c)}: Conv2DBackpropFilter error ${filterError}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('supports NCHW for both kernels', async () => {
+    const xShape = [2, 3, 7, 6];
+    const filterShape = [3, 3, 3, 4];
+    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], 2, 1, 'same', undefined, false, 'channelsFirst');
+    const dyShape = info.outShape;
+    const attrs = { strides: [2, 2], pad: 'same', dataFormat: 'NCHW', dimRoundingMode: undefined };
+    const x = normalValues(1, tf.util.sizeFromShape(xShape));
+    const filter = normalValues(2, tf.util.sizeFromShape(filterShape));
+    const dy = normalValues(3, tf.util.sizeFromShape(dyShape));
+    expect(
+      await agree(() => tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropInput, { dy: tf.tensor(dy, dyShape), filter: tf.tensor(filter, filterShape) }, { ...attrs, inputShape: xShape } as unknown as tf.NamedAttrMap)),
+    ).toBeLessThan(TOLERANCE);
+    expect(
+      await agree(() => tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropFilter, { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape } as unknown as tf.NamedAttrMap)),
+    ).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('depthwise backprops on wasm agree with cpu', () => {
+  it('over kernels 1–3, strides 1–2, dilations 1–2, multipliers 1–2, same/valid/explicit pads', async () => {
+    const failures: string[] = [];
+    let n = 0;
+    for (const kernel of [1, 2, 3]) {
+      for (const [stride, dilation] of [[1, 1], [2, 1], [1, 2]] as [number, number][]) {
+        for (const multiplier of [1, 2]) {
+          for (const pad of PADS) {
+            n++;
+            const xShape = [(n % 3) + 1, 6 + (n % 2), 7, 2];
+            const filterShape = [kernel, kernel, 2, multiplier];
+            const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], stride, dilation, pad, undefined, true);
+            const dyShape = info.outShape;
+            const attrs = { strides: [stride, stride], dilations: [dilation, dilation], pad, dimRoundingMode: undefined };
+            const x = normalValues(10 * n, tf.util.sizeFromShape(xShape));
+            const filter = normalValues(10 * n + 1, tf.util.sizeFromShape(filterShape));
+            const dy = normalValues(10 * n + 2, tf.util.sizeFromShape(dyShape));
+            const what = `x${JSON.stringify(xShape)} k${kernel} s${stride} d${dilation} m${multiplier} pad ${JSON.stringify(pad)}`;
+            const backpropInput = (): tf.Tensor =>
+              tf.engine().runKernel<tf.Tensor>(tf.DepthwiseConv2dNativeBackpropInput, { dy: tf.tensor(dy, dyShape), filter: tf.tensor(filter, filterShape) }, { ...attrs, inputShape: xShape } as unknown as tf.NamedAttrMap);
+            const backpropFilter = (): tf.Tensor =>
+              tf.engine().runKernel<tf.Tensor>(tf.DepthwiseConv2dNativeBackpropFilter, { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, { ...attrs, filterShape } as unknown as tf.NamedAttrMap);
+            let inputError: number;
+            let filterError: number;
+            if (dilation === 1) {
+              inputError = await agree(backpropInput);
+              filterError = await agree(backpropFilter);
+            } else {
+              const reference = naiveDepthwiseBackprops(info, x, filter, dy);
+              inputError = relativeMaxError((await valuesOn('wasm', backpropInput))[0]!, reference.dx);
+              filterError = relativeMaxError((await valuesOn('wasm', backpropFilter))[0]!, reference.dw);
+            }
+            if (!(inputError <= TOLERANCE)) failures.push(`${what}: input error ${inputError}`);
+            if (!(filterError <= TOLERANCE)) failures.push(`${what}: filter error ${filterError}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('UnsortedSegmentSum on wasm', () => {
+  it('agrees with cpu, including repeated ids and empty segments', async () => {
+    const x = normalValues(5, 6 * 4);
+    const ids = [2, 0, 2, 4, 0, 2];
+    expect(await agree(() => tf.unsortedSegmentSum(tf.tensor2d(x, [6, 4]), tf.tensor1d(ids, 'int32'), 5))).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('gradients of conv2d and conv2dTranspose', () => {
+  const shapes = [
+    { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' as const },
+    { x: [3, 8, 8, 2], filter: [5, 5, 2, 3], strides: 2, pad: 'valid' as const },
+    { x: [1, 7, 6, 2], filter: [4, 4, 2, 2], strides: 1, pad: 'same' as const },
+  ];
+  it.each(shapes)('conv2d $x * $filter s$strides $pad: d/dx and d/dW agree with cpu', async (s) => {
+    const x = normalValues(21, tf.util.sizeFromShape(s.x));
+    const w = normalValues(22, tf.util.sizeFromShape(s.filter));
+    const error = await agree(() => {
+      const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s.strides, s.pad)));
+      return tf.grads(f)([tf.tensor(x, s.x), tf.tensor(w, s.filter)]);
+    });
+    expect(error).toBeLessThan(TOLERANCE);
+  });
+
+  it.each(shapes)('conv2dTranspose back to $x with $filter s$strides $pad: d/dy and d/dW agree with cpu', async (s) => {
+    const info = tf.backend_util.computeConv2DInfo(s.x as [number, number, number, number], s.filter as [number, number, number, number], s.strides, 1, s.pad);
+    const y = normalValues(31, tf.util.sizeFromShape(info.outShape));
+    const w = normalValues(32, tf.util.sizeFromShape(s.filter));
+    const error = await agree(() => {
+      const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        tf.sum(tf.square(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, s.x as [number, number, number, number], s.strides, s.pad)));
+      return tf.grads(f)([tf.tensor(y, info.outShape), tf.tensor(w, s.filter)]);
+    });
+    expect(error).toBeLessThan(TOLERANCE);
+  });
+});
