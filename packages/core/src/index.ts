@@ -4,3 +4,5 @@ export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from 
 export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
 export { registerWasmTrainingKernels, useWasmKernel, type WasmKernelVariant } from './wasm-kernels/index';
 export { toImageGrid, encodePng, decodePng, writePng, readPng, type ImageGrid, type ImageGridOptions, type ImageRange } from './images';
+export { fileSystem, MODEL_JSON, WEIGHTS_BIN } from './io-model';
+export { saveWeightsMap, loadWeightsMap, WEIGHTS_MAP_FORMAT, type NamedTensor, type WeightsMap, type WeightsMapOptions, type SaveWeightsMapOptions } from './io-tensors';
