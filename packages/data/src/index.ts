@@ -5,3 +5,7 @@ export {
   type Split, type NamedDatasetOptions, type DatasetName,
   mnist, fashionMnist, loadNamedDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
 } from './named';
+export {
+  type Pipeline, type PipelineOptions, type PipelinePosition, type Batch, type BatchArrays,
+  createPipeline, disposeBatch,
+} from './pipeline';
