@@ -148,6 +148,26 @@ describe('fileSystem(dir) model IO', () => {
     loaded.dispose();
   });
 
+  it('loads a model whose weights are sharded over several files (as the TF.js converter writes them)', async () => {
+    await initBackend({ backend: 'cpu' });
+    const model = buildModel(11);
+    const dir = join(root, 'sharded');
+    await model.save(fileSystem(dir));
+    const bin = await readFile(join(dir, 'weights.bin'));
+    await writeFile(join(dir, 'group1-shard1of2.bin'), bin.subarray(0, 100));
+    await writeFile(join(dir, 'group1-shard2of2.bin'), bin.subarray(100));
+    await rm(join(dir, 'weights.bin'));
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    json.weightsManifest[0]!.paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin'];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    const loaded = await tfl.loadLayersModel(fileSystem(dir));
+    expect(await predict(loaded)).toEqual(await predict(model));
+    await truncate(join(dir, 'group1-shard2of2.bin'), 10);
+    expect((await expectCode(tfl.loadLayersModel(fileSystem(dir)), 'FILE_MISMATCH')).message).toContain('group1-shard1of2.bin + ');
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('accepts a model.json path or a file:// URL as the location', async () => {
     await initBackend({ backend: 'cpu' });
     const model = buildModel(5);
