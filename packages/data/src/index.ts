@@ -9,3 +9,4 @@ export {
   type Pipeline, type PipelineOptions, type PipelinePosition, type Batch, type BatchArrays,
   createPipeline, disposeBatch,
 } from './pipeline';
+export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';

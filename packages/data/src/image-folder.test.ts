@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { GanKitError } from '@gankit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageFolder } from './image-folder';
+import { mnist } from './named';
+import { createPipeline } from './pipeline';
+import type { ArraySource } from './source';
+
+const PYTHON = '/usr/bin/python3';
+const hasTorchvision = existsSync(PYTHON) && (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torchvision'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const N = 300;
+let dir: string;
+let digits: string;
+let test: ArraySource;
+
+async function writeGrayPng(path: string, pixels: Uint8Array, width: number, height: number): Promise<void> {
+  await sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(path);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gankit-folder-'));
+  digits = join(dir, 'digits');
+  test = await mnist({ split: 'test' });
+  for (let c = 0; c < 10; c++) await mkdir(join(digits, String(c)), { recursive: true });
+  await Promise.all(
+    Array.from({ length: N }, (_, i) => {
+      const { image, label } = test.get(i);
+      return writeGrayPng(join(digits, String(label), `img_${String(i).padStart(5, '0')}.png`), image, 28, 28);
+    }),
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function expectCode(promise: Promise<unknown>, code: string, pathPart: string): Promise<GanKitError> {
+  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  expect(GanKitError.isInstance(error), String(error)).toBe(true);
+  const e = error as GanKitError;
+  expect(e.code).toBe(code);
+  expect(e.message).toContain(pathPart);
+  return e;
+}
+
+describe('imageFolder', () => {
+  it('reads MNIST digits written as PNGs back identical, with class subfolders as labels', async () => {
+    const source = await imageFolder(digits);
+    expect(source.length).toBe(N);
+    expect(source.shape).toEqual([28, 28, 1]);
+    expect(source.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    let seen = 0;
+    for await (const example of source.examples()) {
+      const path = source.files[seen]!;
+      const original = test.get(Number(/img_(\d+)/.exec(path)![1]));
+      expect(Buffer.compare(example.image, original.image)).toBe(0);
+      expect(example.label).toBe(original.label);
+      seen++;
+    }
+    expect(seen).toBe(N);
+  });
+
+  it.skipIf(!hasTorchvision)('orders files and labels exactly as torchvision ImageFolder, same pixels', async () => {
+    const source = await imageFolder(digits);
+    const script = [
+      'import sys, json, numpy as np',
+      'from torchvision.datasets import ImageFolder',
+      'ds = ImageFolder(sys.argv[1], loader=lambda p: np.array(__import__("PIL.Image").Image.open(p).convert("L")))',
+      'print(json.dumps({"classes": ds.classes, "samples": [[p, l] for p, l in ds.samples], "sums": [int(ds[i][0].sum()) for i in range(len(ds))]}))',
+    ].join('\n');
+    const ref = JSON.parse(execFileSync(PYTHON, ['-c', script, digits], { encoding: 'utf8', maxBuffer: 1 << 24 })) as {
+      classes: string[]; samples: [string, number][]; sums: number[];
+    };
+    expect(source.classNames).toEqual(ref.classes);
+    expect(source.files).toEqual(ref.samples.map((s) => s[0]));
+    expect(Array.from(source.fileLabels)).toEqual(ref.samples.map((s) => s[1]));
+    for (let i = 0; i < 20; i++) {
+      const example = (await source.get(i))!;
+      expect(example.image.reduce((a, b) => a + b, 0)).toBe(ref.sums[i]);
+    }
+  });
+  if (!hasTorchvision) it('NOTE: /usr/bin/python3 with torchvision is absent; the ImageFolder order check was skipped', () => expect(hasTorchvision).toBe(false));
+
+  it('resizes with centre crop, converts to RGB or grayscale, reads JPEG and WebP', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed, { recursive: true });
+    const wide = Buffer.alloc(40 * 20 * 3);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) wide.set(x < 10 || x >= 30 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
+    await sharp(wide, { raw: { width: 40, height: 20, channels: 3 } }).png().toFile(join(mixed, 'a.png'));
+    await sharp(wide, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).toFile(join(mixed, 'b.JPG'));
+    await sharp(wide, { raw: { width: 40, height: 20, channels: 3 } }).webp({ lossless: true }).toFile(join(mixed, 'c.webp'));
+    await writeFile(join(mixed, 'notes.txt'), 'not an image');
+    const rgb = await imageFolder(mixed, { size: 10 });
+    expect(rgb.length).toBe(3);
+    expect(rgb.shape).toEqual([10, 10, 3]);
+    const a = (await rgb.get(0))!.image;
+    // The centre crop of the 40×20 image (scaled to 20×10) is the blue middle band: every pixel mostly blue.
+    for (let p = 0; p < 100; p++) {
+      expect(a[3 * p + 2]!).toBeGreaterThan(200);
+      expect(a[3 * p]!).toBeLessThan(60);
+    }
+    for (const i of [1, 2]) expect((await rgb.get(i))!.image.length).toBe(300);
+    const gray = await imageFolder(mixed, { size: [8, 16], fit: 'stretch', channels: 1 });
+    expect(gray.shape).toEqual([8, 16, 1]);
+    expect((await gray.get(2))!.image.length).toBe(128);
+    const digitsRgb = await imageFolder(digits, { channels: 3 });
+    const first = (await digitsRgb.get(0))!.image;
+    const firstGray = (await (await imageFolder(digits)).get(0))!.image;
+    for (let p = 0; p < 784; p++) expect([first[3 * p], first[3 * p + 1], first[3 * p + 2]]).toEqual([firstGray[p], firstGray[p], firstGray[p]]);
+  });
+
+  it('feeds a pipeline with bounded concurrency: a whole epoch of batches in [-1, 1]', async () => {
+    const source = await imageFolder(digits, { concurrency: 2 });
+    const pipeline = createPipeline(source, { batchSize: 64, seed: 3 });
+    const sizes: number[] = [];
+    let batch = await pipeline.nextArrays();
+    while (batch) {
+      sizes.push(batch.size);
+      expect(batch.images.every((v) => v >= -1 && v <= 1)).toBe(true);
+      batch = await pipeline.nextArrays();
+    }
+    expect(sizes).toEqual([64, 64, 64, 64, 44]);
+  });
+});
+
+describe('bad image folders', () => {
+  it('an image that fails to decode: fails naming the file, or is skipped and counted', async () => {
+    const bad = join(dir, 'bad');
+    await mkdir(bad, { recursive: true });
+    await writeGrayPng(join(bad, 'a.png'), new Uint8Array(16), 4, 4);
+    await writeFile(join(bad, 'b.png'), Buffer.from('\x89PNG\r\n\x1a\n this is not really a png'));
+    await writeGrayPng(join(bad, 'c.png'), new Uint8Array(16).fill(9), 4, 4);
+    const failing = await imageFolder(bad);
+    await expect(failing.get(0)).resolves.not.toBeNull();
+    await expectCode(failing.get(1), 'DECODE_FAILED', 'b.png');
+    const skipping = await imageFolder(bad, { onDecodeError: 'skip' });
+    const kept = [];
+    for await (const example of skipping.examples()) kept.push(example);
+    expect(kept).toHaveLength(2);
+    expect(skipping.skipped.map((s) => s.path)).toEqual([join(bad, 'b.png')]);
+    const batches = createPipeline(skipping, { batchSize: 3, shuffle: false });
+    const only = await batches.nextArrays();
+    expect(only!.size).toBe(2);
+  });
+
+  it('mixed sizes without resize, an empty folder, an empty class, an unreadable path', async () => {
+    const mixed = join(dir, 'sizes');
+    await mkdir(mixed, { recursive: true });
+    await writeGrayPng(join(mixed, 'a.png'), new Uint8Array(16), 4, 4);
+    await writeGrayPng(join(mixed, 'b.png'), new Uint8Array(25), 5, 5);
+    const source = await imageFolder(mixed);
+    const e = await expectCode(source.get(1), 'SHAPE_MISMATCH', 'b.png');
+    expect(e.message).toMatch(/size/);
+    expect((await (await imageFolder(mixed, { size: 4 })).get(1))!.image.length).toBe(16);
+
+    const empty = join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, 'readme.txt'), 'no images here');
+    await expectCode(imageFolder(empty), 'EMPTY_DATASET', empty);
+    await mkdir(join(empty, 'cats'));
+    await expectCode(imageFolder(empty), 'EMPTY_DATASET', 'cats');
+
+    await expectCode(imageFolder(join(dir, 'does-not-exist')), 'FILE_NOT_FOUND', 'does-not-exist');
+  });
+});
