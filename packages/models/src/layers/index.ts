@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConditionalBatchNorm } from './conditional-batch-norm';
+import { SelfAttention } from './self-attention';
+import { ClassEmbedding, GlobalSumPooling, MinibatchStdDev, OneHot, PixelNorm } from './simple';
+import { SpectralNormalization } from './spectral-normalization';
+
+// Side effect (listed in package.json "sideEffects"): registering every custom layer class lets
+// tf.loadLayersModel rebuild models that use them.
+for (const cls of [SpectralNormalization, ConditionalBatchNorm, SelfAttention, ClassEmbedding, OneHot, GlobalSumPooling, PixelNorm, MinibatchStdDev]) {
+  tf.serialization.registerClass(cls);
+}
+
+export { SpectralNormalization, type SpectralNormalizationArgs } from './spectral-normalization';
+export { ConditionalBatchNorm, type ConditionalBatchNormArgs } from './conditional-batch-norm';
+export { SelfAttention, type SelfAttentionArgs } from './self-attention';
+export {
+  ClassEmbedding,
+  GlobalSumPooling,
+  MinibatchStdDev,
+  OneHot,
+  PixelNorm,
+  type ClassEmbeddingArgs,
+  type MinibatchStdDevArgs,
+  type OneHotArgs,
+  type PixelNormArgs,
+} from './simple';
