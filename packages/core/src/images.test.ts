@@ -153,6 +153,12 @@ describe('PNG encode / decode / write', () => {
     expect(Array.from(grid.data)).toEqual([10, 10, 10, 200, 200, 200, 0, 0, 0]);
   });
 
+  it('decodes 16-bit grayscale PNGs (written by PIL) to 8-bit RGB', async () => {
+    const grid = await decodePng(await readFile(new URL('gray16.png', FIXTURES)));
+    expect(grid).toMatchObject({ width: 3, height: 1, channels: 3 });
+    expect(Array.from(grid.data)).toEqual([0, 0, 0, 10, 10, 10, 255, 255, 255]);
+  });
+
   it('writes atomically into new folders and reads back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gankit-png-'));
     const path = join(dir, 'samples', 'step-1.png');

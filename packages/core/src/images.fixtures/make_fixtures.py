@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import torch
+from PIL import Image
 from torchvision.utils import save_image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,4 +28,6 @@ save_image(images((3, 5, 7, 3), 1201, 100), os.path.join(HERE, 'grid-3-rgb-unit.
            nrow=2, padding=1, pad_value=0.5)
 # 1 RGB 4x6 image (torchvision returns a single image without padding, so padding 0 here).
 save_image(images((1, 4, 6, 3), 1201, 100), os.path.join(HERE, 'grid-1-rgb-unit.png'), padding=0)
+# A 16-bit grayscale PNG (0, 2570, 65535) for decodePng: expected bytes 0, 10, 255.
+Image.fromarray(np.array([[0, 2570, 65535]], dtype=np.uint16)).save(os.path.join(HERE, 'gray16.png'))
 print('wrote fixtures to', HERE)
