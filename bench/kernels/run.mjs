@@ -1,0 +1,283 @@
+// Conv kernel micro-benchmark for gankit's wasm training kernels, on DCGAN-28x28 shapes at batch 64.
+// Per kernel: tfjs-backend-wasm's own kernel (where it exists), gankit's wasm kernel, the cpu backend and
+// PyTorch CPU (Debian /usr/bin/python3, same thread count), all in this one run. Then the whole DCGAN train
+// step (D step + G step) on wasm before (stock Conv2DBackpropInput + gankit Conv2DBackpropFilter, which wasm
+// lacks) and after (all gankit kernels), a tf.profile of the "after" step, and the wasm matmul GFLOP/s ceiling.
+// Usage: pnpm --filter @gankit/core build && node bench/kernels/run.mjs [--quick]
+// Prints a markdown table and writes bench/results/kernels.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend, useWasmKernel } from '@gankit/core';
+
+const QUICK = process.argv.includes('--quick');
+const BATCH = 64;
+const WASM_REPS = QUICK ? 2 : 5;
+const STEP_ROUNDS = QUICK ? 1 : 3;
+
+/** DCGAN-28 conv layers in forward-conv terms: G's transposed convs are the transposes of D's convs. */
+const LAYERS = [
+  { name: 'D conv1 / G convT2: 28x28x1 <-> 14x14x64, k5 s2 same', x: [BATCH, 28, 28, 1], filter: [5, 5, 1, 64] },
+  { name: 'D conv2 / G convT1: 14x14x64 <-> 7x7x128, k5 s2 same', x: [BATCH, 14, 14, 64], filter: [5, 5, 64, 128] },
+  { name: 'D conv1 / G convT2: 28x28x1 <-> 14x14x64, k4 s2 same', x: [BATCH, 28, 28, 1], filter: [4, 4, 1, 64] },
+  { name: 'D conv2 / G convT1: 14x14x64 <-> 7x7x128, k4 s2 same', x: [BATCH, 14, 14, 64], filter: [4, 4, 64, 128] },
+];
+const STRIDE = 2;
+const PAD = 'same';
+
+const KINDS = {
+  forward: { kernel: 'Conv2D', what: 'Conv2D (forward conv, reference)' },
+  input: { kernel: 'Conv2DBackpropInput', what: 'Conv2DBackpropInput (convT forward, conv dx)' },
+  filter: { kernel: 'Conv2DBackpropFilter', what: 'Conv2DBackpropFilter (conv/convT dW)' },
+};
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+}
+
+function randomTensor(shape, seed) {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+function flops(layer) {
+  const info = tf.backend_util.computeConv2DInfo(layer.x, layer.filter, STRIDE, 1, PAD);
+  return 2 * info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels * info.outChannels;
+}
+
+/** Runs one kernel on the active backend; inputs are made once, outside the timing. */
+function kernelRunner(kind, layer) {
+  const info = tf.backend_util.computeConv2DInfo(layer.x, layer.filter, STRIDE, 1, PAD);
+  const x = randomTensor(layer.x, 1);
+  const filter = randomTensor(layer.filter, 2);
+  const dy = randomTensor(info.outShape, 3);
+  const attrs = { strides: [STRIDE, STRIDE], pad: PAD, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const run = {
+    forward: () => tf.engine().runKernel('Conv2D', { x, filter }, { ...attrs, dilations: [1, 1] }),
+    input: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: layer.x }),
+    filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: layer.filter }),
+  }[kind];
+  return {
+    time() {
+      const start = performance.now();
+      const out = run();
+      out.dataSync();
+      const ms = performance.now() - start;
+      out.dispose();
+      return ms;
+    },
+    dispose: () => tf.dispose([x, filter, dy]),
+  };
+}
+
+async function timeKernel(backend, kind, layer, reps) {
+  await tf.setBackend(backend);
+  const runner = kernelRunner(kind, layer);
+  try {
+    if (reps > 1) runner.time();
+    return median(Array.from({ length: reps }, () => runner.time()));
+  } finally {
+    runner.dispose();
+  }
+}
+
+function torchReference() {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) return { note: 'PyTorch column skipped: /usr/bin/python3 not found' };
+  const cases = [];
+  for (const [li, layer] of LAYERS.entries()) {
+    for (const kind of Object.keys(KINDS)) cases.push({ id: `${kind}-${li}`, kind, x: layer.x, filter: layer.filter, stride: STRIDE, pad: PAD });
+  }
+  const script = fileURLToPath(new URL('./torch_kernels.py', import.meta.url));
+  const res = spawnSync(python, [script, JSON.stringify(cases), '1'], { encoding: 'utf8', timeout: 600_000 });
+  if (res.status !== 0) return { note: `PyTorch column skipped: ${(res.stderr || res.error?.message || '').trim().split('\n').pop()}` };
+  return JSON.parse(res.stdout);
+}
+
+// ---- The DCGAN step ---------------------------------------------------------------------------------------
+
+function generator(kernel) {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [100], units: 7 * 7 * 128, useBias: false }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.reLU(),
+      tfl.layers.reshape({ targetShape: [7, 7, 128] }),
+      tfl.layers.conv2dTranspose({ filters: 64, kernelSize: kernel, strides: 2, padding: 'same', useBias: false }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.reLU(),
+      tfl.layers.conv2dTranspose({ filters: 1, kernelSize: kernel, strides: 2, padding: 'same', activation: 'tanh' }),
+    ],
+  });
+}
+
+function discriminator(kernel) {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 64, kernelSize: kernel, strides: 2, padding: 'same' }),
+      tfl.layers.leakyReLU({ alpha: 0.2 }),
+      tfl.layers.conv2d({ filters: 128, kernelSize: kernel, strides: 2, padding: 'same' }),
+      tfl.layers.leakyReLU({ alpha: 0.2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 1 }),
+    ],
+  });
+}
+
+/** One D step + one G step with the seed guide's non-saturating losses and Adam(2e-4, 0.5, 0.999). */
+function makeStep(kernel) {
+  const g = generator(kernel);
+  const d = discriminator(kernel);
+  const gOpt = tf.train.adam(2e-4, 0.5, 0.999);
+  const dOpt = tf.train.adam(2e-4, 0.5, 0.999);
+  const real = tf.randomUniform([BATCH, 28, 28, 1], -1, 1, 'float32', 5);
+  const dVars = d.trainableWeights.map((w) => w.read());
+  const gVars = g.trainableWeights.map((w) => w.read());
+  const step = () =>
+    tf.tidy(() => {
+      const z = tf.randomNormal([BATCH, 100]);
+      dOpt.minimize(
+        () => {
+          const fake = g.apply(z, { training: true });
+          return tf.add(tf.mean(tf.softplus(tf.neg(d.apply(real, { training: true })))), tf.mean(tf.softplus(d.apply(fake, { training: true }))));
+        },
+        false,
+        dVars,
+      );
+      const gLoss = gOpt.minimize(() => tf.mean(tf.softplus(tf.neg(d.apply(g.apply(z, { training: true }), { training: true })))), true, gVars);
+      gLoss.dataSync();
+    });
+  const dispose = () => {
+    g.dispose();
+    d.dispose();
+    gOpt.dispose();
+    dOpt.dispose();
+    real.dispose();
+  };
+  return { step, dispose };
+}
+
+function timeStep(step) {
+  const start = performance.now();
+  step();
+  return performance.now() - start;
+}
+
+async function profileStep(step) {
+  const profile = await tf.profile(step);
+  const byKernel = new Map();
+  // Entries named `<op>__op` are customGrad op scopes whose kernels are listed on their own as well.
+  for (const k of profile.kernels) if (!k.name.endsWith('__op')) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + k.kernelTimeMs);
+  return [...byKernel.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+function matmulGflops() {
+  const n = 1024;
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  const once = () => {
+    const start = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    const ms = performance.now() - start;
+    c.dispose();
+    return ms;
+  };
+  once();
+  const ms = median(Array.from({ length: 5 }, once));
+  tf.dispose([a, b]);
+  return (2 * n * n * n) / (ms * 1e6);
+}
+
+// ---- Run ---------------------------------------------------------------------------------------------------
+
+const fmt = (ms) => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(1)}×`);
+
+await initBackend({ backend: 'cpu' });
+const wasmInfo = await initBackend({ backend: 'wasm' });
+const lines = [];
+const log = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+
+const torch = torchReference();
+const rows = [];
+for (const [li, layer] of LAYERS.entries()) {
+  for (const kind of Object.keys(KINDS)) {
+    const row = { layer: layer.name, kind, gflop: flops(layer) / 1e9 };
+    if (kind === 'input') {
+      useWasmKernel('Conv2DBackpropInput', 'stock');
+      row.stock = await timeKernel('wasm', kind, layer, Math.max(2, WASM_REPS - 2));
+      useWasmKernel('Conv2DBackpropInput', 'gankit');
+    }
+    if (kind === 'forward') row.stock = await timeKernel('wasm', kind, layer, WASM_REPS);
+    else row.gankit = await timeKernel('wasm', kind, layer, WASM_REPS);
+    row.cpu = QUICK ? undefined : await timeKernel('cpu', kind, layer, 1);
+    row.torch = torch.kernels?.[`${kind}-${li}`];
+    rows.push(row);
+  }
+}
+await tf.setBackend('wasm');
+const gflops = matmulGflops();
+
+log('# Conv kernels on wasm: gankit vs tfjs-backend-wasm vs cpu vs PyTorch');
+log();
+log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} logical cores), load ${os.loadavg()[0].toFixed(2)}; ` + `tfjs ${tf.version_core}, wasm threads: ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'on' : 'off'}, SIMD: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}. ` + `PyTorch ${torch.threads ? `1.13, ${torch.threads} thread` : `— (${torch.note})`}. Batch ${BATCH}, median of ${WASM_REPS} wasm runs, 1 cpu run, 5 PyTorch runs. ${wasmInfo.notes.join('; ')}.`);
+log();
+log(`wasm matmul 1024×1024×1024: **${gflops.toFixed(1)} GFLOP/s** (the ceiling for XNNPACK-backed kernels on this machine, single thread).`);
+log();
+log('| layer (forward geometry) | kernel | stock wasm ms | gankit wasm ms | gankit GFLOP/s | speed-up vs stock | cpu ms | PyTorch ms | gankit / PyTorch |');
+log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const own = r.gankit ?? r.stock;
+  log(
+    `| ${r.layer} | ${KINDS[r.kind].what} | ${r.stock === undefined ? (r.kind === 'filter' ? 'missing' : '—') : fmt(r.stock)} | ${fmt(r.gankit)} | ${(r.gflop / (own / 1000)).toFixed(1)} | ${r.kind === 'input' ? ratio(r.stock, r.gankit) : '—'} | ${fmt(r.cpu)} | ${fmt(r.torch)} | ${ratio(own, r.torch)} |`,
+  );
+}
+
+// The whole step, before and after, interleaved so that load changes hit both alike.
+log();
+log('## DCGAN-28 train step on wasm (batch 64, D step + G step)');
+log();
+log('| kernel size | before: stock Conv2DBackpropInput + gankit Conv2DBackpropFilter, ms | after: gankit kernels, ms | speed-up | PyTorch 1 thread, ms | after / PyTorch |');
+log('| --- | ---: | ---: | ---: | ---: | ---: |');
+let profile = [];
+for (const kernel of [5, 4]) {
+  const { step, dispose } = makeStep(kernel);
+  const before = [];
+  const after = [];
+  useWasmKernel('Conv2DBackpropInput', 'gankit');
+  step();
+  useWasmKernel('Conv2DBackpropInput', 'stock');
+  step();
+  for (let i = 0; i < STEP_ROUNDS; i++) {
+    useWasmKernel('Conv2DBackpropInput', 'stock');
+    before.push(timeStep(step));
+    useWasmKernel('Conv2DBackpropInput', 'gankit');
+    after.push(timeStep(step));
+  }
+  if (kernel === 5) profile = await profileStep(step);
+  dispose();
+  const torchStep = kernel === 5 ? torch.step_ms : undefined;
+  log(`| ${kernel}×${kernel} | ${fmt(median(before))} | ${fmt(median(after))} | ${ratio(median(before), median(after))} | ${fmt(torchStep)} | ${ratio(median(after), torchStep)} |`);
+}
+log();
+log('PyTorch runs the same model (5×5) with its usual `fake.detach()` pattern (one G forward shared by the D and G steps); the TF.js step runs G forward twice.');
+log();
+log('## Where the "after" step (5×5) spends its time (tf.profile, kernel ms summed by kernel)');
+log();
+log('| kernel | ms |');
+log('| --- | ---: |');
+const total = profile.reduce((a, [, ms]) => a + ms, 0);
+for (const [name, ms] of profile.slice(0, 12)) log(`| ${name} | ${fmt(ms)} |`);
+log(`| (all ${profile.length} kernels) | ${fmt(total)} |`);
+
+const outDir = fileURLToPath(new URL('../results/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+writeFileSync(`${outDir}kernels.md`, `${lines.join('\n')}\n`);
+console.log(`\nwrote ${outDir}kernels.md`);
