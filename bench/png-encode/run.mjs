@@ -1,9 +1,14 @@
-// Compares PNG encoders for gankit's sample grids: sharp (libvips/libspng) vs pngjs (pure JS + node:zlib).
+// Compares PNG encoders for gankit's sample grids: sharp (libvips/libspng) vs pngjs (pure JS + node:zlib),
+// plus gankit's built encodePng and, as the reference, PIL (what torchvision's save_image uses).
 // Grids: 8x8 images of 28x28 (MNIST-like) and of 64x64 (CelebA-like), 2-pixel padding, RGB.
-// Usage: node bench/png-encode/run.mjs  (prints a markdown table and writes bench/results/png-encode.md)
+// Usage: pnpm build && node bench/png-encode/run.mjs  (prints a markdown table, writes bench/results/png-encode.md)
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodePng } from '@gankit/core';
 
 const require = createRequire(fileURLToPath(new URL('../../packages/core/package.json', import.meta.url)));
 const sharp = require('sharp');
@@ -36,6 +41,7 @@ function makeGrid(n, size, pad) {
 }
 
 const encoders = {
+  'gankit encodePng (sharp default)': (g) => encodePng(g),
   'sharp (compressionLevel 6, default)': (g) => sharp(g.data, { raw: { width: g.width, height: g.height, channels: 3 } }).png().toBuffer(),
   'sharp (compressionLevel 9, adaptiveFiltering)': (g) =>
     sharp(g.data, { raw: { width: g.width, height: g.height, channels: 3 } }).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer(),
@@ -67,6 +73,26 @@ for (const [label, grid] of [['8x8 of 28x28', makeGrid(8, 28, 2)], ['8x8 of 64x6
     }
     times.sort((a, b) => a - b);
     rows.push({ grid: `${label} (${grid.width}x${grid.height})`, encoder: name, ms: times[Math.floor(REPEATS / 2)], bytes });
+  }
+  const pil = timePil(grid);
+  if (pil) rows.push({ grid: `${label} (${grid.width}x${grid.height})`, encoder: 'PIL (torchvision save_image), reference', ...pil });
+}
+
+/** Times PIL on the same grid with Debian's Python; skipped with a message when it is absent. */
+function timePil(grid) {
+  const dir = mkdtempSync(join(tmpdir(), 'gankit-png-bench-'));
+  try {
+    const raw = join(dir, 'grid.raw');
+    writeFileSync(raw, grid.data);
+    const script = fileURLToPath(new URL('pil_encode.py', import.meta.url));
+    const out = spawnSync('/usr/bin/python3', [script, raw, String(grid.width), String(grid.height), String(REPEATS)], { encoding: 'utf8' });
+    if (out.status !== 0) {
+      console.warn(`PIL reference skipped: ${out.error?.message ?? out.stderr.trim().split('\n').pop()}`);
+      return undefined;
+    }
+    return JSON.parse(out.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 const lines = ['| grid | encoder | median ms | bytes |', '| --- | --- | ---: | ---: |'];
