@@ -10,3 +10,5 @@ export {
   createPipeline, disposeBatch,
 } from './pipeline';
 export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';
+export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch, CIFAR10_CLASSES } from './cifar';
+export { type NpySourceOptions, npySource } from './npy-source';
