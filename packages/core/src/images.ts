@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { GanKitError } from './errors';
 import { atomicWriteFile, readFileOrThrow } from './files';
 
@@ -118,16 +118,36 @@ function checkGrid(grid: ImageGrid): void {
  * also timed PIL (torchvision's save_image encoder): 3.5x (242x242) and 3.1x (530x530) slower than sharp.
  */
 
+let sharpModule: Promise<typeof Sharp> | undefined;
+
+/** Loads sharp on first use, so importing @gankit/core does not load libvips; a broken install names the fix. */
+async function loadSharp(): Promise<typeof Sharp> {
+  sharpModule ??= import('sharp').then(
+    (module) => module.default,
+    (error: unknown) => {
+      sharpModule = undefined;
+      throw new GanKitError(
+        'MISSING_DEPENDENCY',
+        `cannot load sharp (the PNG encoder): ${error instanceof Error ? error.message : String(error)}; reinstall it with \`npm i sharp@0.34\``,
+        { cause: error },
+      );
+    },
+  );
+  return sharpModule;
+}
+
 /** Encodes an RGB grid as an 8-bit PNG (sharp/libspng, zlib level 6). */
 export async function encodePng(grid: ImageGrid): Promise<Uint8Array> {
   checkGrid(grid);
+  const sharp = await loadSharp();
   const buffer = await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } }).png().toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** Decodes a PNG (any bit depth, gray or color, alpha dropped) into an 8-bit RGB grid. */
 export async function decodePng(bytes: Uint8Array): Promise<ImageGrid> {
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  const sharp = await loadSharp();
+  let raw: { data: Buffer; info: Sharp.OutputInfo };
   try {
     const image = sharp(bytes, { failOn: 'error' });
     const meta = await image.metadata();
