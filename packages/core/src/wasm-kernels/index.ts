@@ -3,6 +3,8 @@ import { GanKitError } from '../errors';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
+import { batchMatMul, fusedMatMul, rememberStockMatMul } from './batch-mat-mul';
+import { tile } from './tile';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import type { KernelArgs } from './wasm-backend';
 
@@ -11,6 +13,8 @@ interface GanKitKernel {
   kernelFunc: (args: KernelArgs) => tf.TensorInfo;
   /** `fill`: only where wasm has no kernel; `replace`: also over wasm's own (slower) kernel. */
   mode: 'fill' | 'replace';
+  /** Receives wasm's own kernelFunc when gankit's kernel wraps it. */
+  wraps?: (stock: tf.KernelFunc) => void;
 }
 
 const KERNELS: GanKitKernel[] = [
@@ -19,6 +23,9 @@ const KERNELS: GanKitKernel[] = [
   { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, kernelFunc: depthwiseConv2dNativeBackpropFilter, mode: 'fill' },
   { kernelName: tf.DepthwiseConv2dNativeBackpropInput, kernelFunc: depthwiseConv2dNativeBackpropInput, mode: 'fill' },
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum, mode: 'fill' },
+  { kernelName: tf.Tile, kernelFunc: tile, mode: 'replace' },
+  { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul, mode: 'replace', wraps: (f) => rememberStockMatMul(tf.BatchMatMul, f) },
+  { kernelName: tf._FusedMatMul, kernelFunc: fusedMatMul, mode: 'replace', wraps: (f) => rememberStockMatMul(tf._FusedMatMul, f) },
 ];
 
 /** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */
@@ -32,15 +39,19 @@ function install(kernel: GanKitKernel): void {
   const existing = tf.getKernel(kernel.kernelName, 'wasm');
   if (existing !== undefined) {
     stockKernels.set(kernel.kernelName, existing);
+    kernel.wraps?.(existing.kernelFunc);
     tf.unregisterKernel(kernel.kernelName, 'wasm');
   }
-  tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc });
+  if (existing === undefined && kernel.wraps !== undefined) return;
+  // Keep wasm's setup function: it binds the wasm exports the stock kernel (wrapped, or switched back to) calls.
+  tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc, setupFunc: existing?.setupFunc });
 }
 
 /**
  * Registers gankit's training kernels for the wasm backend (call it after importing
  * `@tensorflow/tfjs-backend-wasm`): the conv backprops wasm lacks or runs slowly, composed of XNNPACK-backed
- * wasm kernels, and UnsortedSegmentSum. Idempotent; returns the names of the gankit kernels now active.
+ * wasm kernels, UnsortedSegmentSum, and faster Tile/BatchMatMul/_FusedMatMul (wasm's own run naive loops for
+ * tiles and transposed operands). Idempotent; returns the names of the gankit kernels now active.
  */
 export function registerWasmTrainingKernels(): string[] {
   const active: string[] = [];
@@ -70,10 +81,11 @@ export function useWasmKernel(kernelName: string, variant: WasmKernelVariant): v
   if (backend === null) throw new GanKitError('BACKEND_UNAVAILABLE', 'useWasmKernel: the wasm backend is not initialised; call initBackend({ backend: "wasm" }) first');
   tf.unregisterKernel(kernelName, 'wasm');
   if (variant === 'gankit') {
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc });
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc, setupFunc: stock.setupFunc });
     return;
   }
   tf.registerKernel(stock);
-  // The engine ran setup functions when the backend started, before this kernel was registered again.
+  // The engine ran setup functions when the backend started; run it again in case gankit's kernel was
+  // registered after that point (then the stock kernel's exports were never bound).
   stock.setupFunc?.(backend);
 }

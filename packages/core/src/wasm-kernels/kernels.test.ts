@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from './index';
+import { GanKitError } from '../errors';
+import { registerWasmTrainingKernels, useWasmKernel } from './index';
 import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -95,10 +96,43 @@ beforeAll(async () => {
 });
 
 describe('registerWasmTrainingKernels', () => {
-  it('registers the conv backprops and UnsortedSegmentSum, idempotently', () => {
+  it('registers the conv backprops, UnsortedSegmentSum and the faster Tile/matmuls, idempotently', () => {
     const names = registerWasmTrainingKernels();
-    expect(names).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
+    expect(names).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+      'UnsortedSegmentSum',
+      'Tile',
+      'BatchMatMul',
+      '_FusedMatMul',
+    ]);
     expect(registerWasmTrainingKernels()).toEqual(names);
+  });
+});
+
+describe('useWasmKernel', () => {
+  it("switches Conv2DBackpropInput to wasm's own kernel and back; both agree", async () => {
+    const dy = normalValues(51, 2 * 4 * 4 * 6);
+    const filter = normalValues(52, 5 * 5 * 3 * 6);
+    const compute = (): tf.Tensor => tf.conv2dTranspose(tf.tensor4d(dy, [2, 4, 4, 6]), tf.tensor4d(filter, [5, 5, 3, 6]), [2, 8, 8, 3], 2, 'same');
+    useWasmKernel('Conv2DBackpropInput', 'stock');
+    const [stock] = await valuesOn('wasm', compute);
+    useWasmKernel('Conv2DBackpropInput', 'gankit');
+    const [ours] = await valuesOn('wasm', compute);
+    expect(relativeMaxError(ours!, stock!)).toBeLessThan(TOLERANCE);
+    expect(registerWasmTrainingKernels()).toContain('Conv2DBackpropInput');
+  });
+
+  it('rejects a kernel gankit did not replace with UNKNOWN_NAME', () => {
+    let caught: unknown;
+    try {
+      useWasmKernel('Conv2D', 'stock');
+    } catch (error) {
+      caught = error;
+    }
+    expect(GanKitError.isInstance(caught) && caught.code).toBe('UNKNOWN_NAME');
   });
 });
 
@@ -220,5 +254,45 @@ describe('gradients of conv2d and conv2dTranspose', () => {
       return tf.grads(f)([tf.tensor(y, info.outShape), tf.tensor(w, s.filter)]);
     });
     expect(error).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('Tile on wasm (block-copy replacement)', () => {
+  it.each([
+    { shape: [1, 6], reps: [4, 1] },
+    { shape: [1, 1, 1, 5], reps: [3, 4, 2, 1] },
+    { shape: [2, 3, 1], reps: [2, 1, 3] },
+    { shape: [3], reps: [4] },
+    { shape: [2, 1, 2, 3], reps: [1, 2, 2, 2] },
+  ])('tile $shape by $reps agrees with cpu (float32 and int32)', async ({ shape, reps }) => {
+    const values = normalValues(9, tf.util.sizeFromShape(shape));
+    expect(await agree(() => tf.tile(tf.tensor(values, shape), reps))).toBe(0);
+    const ints = Int32Array.from(values, (v) => Math.round(10 * v));
+    expect(await agree(() => tf.cast(tf.tile(tf.tensor(ints, shape, 'int32'), reps), 'float32'))).toBe(0);
+  });
+});
+
+describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => {
+  const cases = [
+    { a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
+    { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
+    { a: [5, 7], b: [3, 7], transposeA: false, transposeB: true },
+    { a: [2, 7, 5], b: [2, 3, 7], transposeA: true, transposeB: true },
+    { a: [3, 4, 6], b: [1, 6, 2], transposeA: false, transposeB: false },
+  ];
+  it.each(cases)('matMul $a × $b (transposeA $transposeA, transposeB $transposeB) agrees with cpu', async (c) => {
+    const a = normalValues(41, tf.util.sizeFromShape(c.a));
+    const b = normalValues(42, tf.util.sizeFromShape(c.b));
+    expect(await agree(() => tf.matMul(tf.tensor(a, c.a), tf.tensor(b, c.b), c.transposeA, c.transposeB))).toBeLessThan(TOLERANCE);
+  });
+  it.each(cases.slice(0, 3))('fused matMul $a × $b + bias, leakyrelu (transposeA $transposeA, transposeB $transposeB) agrees with cpu', async (c) => {
+    const a = normalValues(43, tf.util.sizeFromShape(c.a));
+    const b = normalValues(44, tf.util.sizeFromShape(c.b));
+    const bias = normalValues(45, 3);
+    expect(
+      await agree(() =>
+        tf.fused.matMul({ a: tf.tensor2d(a, c.a as [number, number]), b: tf.tensor2d(b, c.b as [number, number]), transposeA: c.transposeA, transposeB: c.transposeB, bias: tf.tensor1d(bias), activation: 'leakyrelu', leakyreluAlpha: 0.2 }),
+      ),
+    ).toBeLessThan(TOLERANCE);
   });
 });
