@@ -37,3 +37,8 @@ export function disposeGan(gan: Gan): void {
 export function predictAll(model: tfl.LayersModel, inputs: tf.Tensor[]): tf.Tensor[] {
   return asList(model.predict(inputs.length === 1 ? inputs[0]! : inputs));
 }
+
+/** Applies a layer to a concrete tensor (optionally in training mode) and returns the concrete result. */
+export function callLayer(layer: tfl.layers.Layer, x: tf.Tensor | tf.Tensor[], training?: boolean): tf.Tensor {
+  return layer.apply(x, training === undefined ? {} : { training }) as tf.Tensor;
+}
