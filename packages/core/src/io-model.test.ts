@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,39 +236,55 @@ describe('fileSystem(dir) model IO', () => {
    */
   function saveInLimitedChild(dir: string, units: number, metadataBytes: number, limitKiB: number) {
     const script = `ulimit -f ${limitKiB}; exec "${join(CORE_DIR, 'node_modules/.bin/tsx')}" src/io-model.child.ts "$0" ${units} ${metadataBytes}`;
-    return spawnSync('bash', ['-c', script, dir], { cwd: CORE_DIR, encoding: 'utf8', env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+    return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('bash', ['-c', script, dir], { cwd: CORE_DIR, env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
   }
 
   it('a save that fails while writing weights or model.json leaves the previous model intact', async () => {
     await initBackend({ backend: 'cpu' });
     const model = buildModel(8);
-    const dir = join(root, 'crash');
-    await model.save(fileSystem(dir));
-    const before = { json: await readFile(join(dir, 'model.json')), bin: await readFile(join(dir, 'weights.bin')) };
     const prediction = await predict(model);
-
     // 1. Fails while writing weights.bin: 3000 dense units = 60 kB of weights > 16 KiB limit.
-    const early = saveInLimitedChild(dir, 3000, 0, 16);
     // 2. Fails while writing model.json, after the new weights.bin was fully written: 4 units, 40 kB of metadata.
-    const late = saveInLimitedChild(dir, 4, 40_000, 16);
-    for (const [child, file] of [[early, 'weights.bin'], [late, 'model.json']] as const) {
+    const cases = [
+      { dir: join(root, 'crash-weights'), units: 3000, metadata: 0, failsOn: 'weights.bin' },
+      { dir: join(root, 'crash-json'), units: 4, metadata: 40_000, failsOn: 'model.json' },
+    ];
+    const before: { json: Buffer; bin: Buffer }[] = [];
+    for (const { dir } of cases) {
+      await model.save(fileSystem(dir));
+      before.push({ json: await readFile(join(dir, 'model.json')), bin: await readFile(join(dir, 'weights.bin')) });
+    }
+    const children = await Promise.all(cases.map(({ dir, units, metadata }) => saveInLimitedChild(dir, units, metadata, 16)));
+    for (const [i, child] of children.entries()) {
+      const { dir, failsOn } = cases[i]!;
       expect(child.stdout, child.stderr).toContain('saving');
       expect(child.stdout).not.toContain('saved');
       expect(child.status).toBe(1);
       expect(child.stderr).toContain('EFBIG');
-      expect(child.stderr).toContain(`GanKitError: cannot write ${join(dir, file)}`);
+      expect(child.stderr).toContain(`GanKitError: cannot write ${join(dir, failsOn)}`);
+      expect(await readFile(join(dir, 'model.json'))).toEqual(before[i]!.json);
+      expect(await readFile(join(dir, 'weights.bin'))).toEqual(before[i]!.bin);
+      const loaded = await tfl.loadLayersModel(fileSystem(dir));
+      expect(await predict(loaded)).toEqual(prediction);
+      loaded.dispose();
+      // No temp files are left behind, and the next save goes through.
+      expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
     }
-    expect(await readFile(join(dir, 'model.json'))).toEqual(before.json);
-    expect(await readFile(join(dir, 'weights.bin'))).toEqual(before.bin);
-    const loaded = await tfl.loadLayersModel(fileSystem(dir));
-    expect(await predict(loaded)).toEqual(prediction);
-    // No temp files are left behind, and the next save goes through.
-    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
-    const ok = saveInLimitedChild(dir, 4, 0, 1024);
-    expect(ok.stdout, ok.stderr).toContain('saved');
-    expect(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'))).toHaveProperty('modelTopology.config.layers.0.config.units', 4);
+    const other = buildModel(12, 5);
+    await other.save(fileSystem(cases[1]!.dir));
+    const replaced = await tfl.loadLayersModel(fileSystem(cases[1]!.dir));
+    expect(await predict(replaced)).toEqual(await predict(other));
     model.dispose();
-    loaded.dispose();
+    other.dispose();
+    replaced.dispose();
   });
 
   it('refuses to write into a read-only folder without touching the saved model (non-root only)', async () => {
