@@ -21,7 +21,8 @@ export interface ConditionalBatchNormArgs extends LayerArgs {
  * Conditional batch normalisation (de Vries et al. 2017; Miyato & Koyama 2018): batch norm without its own affine
  * parameters, followed by a per-class scale γ[y] and shift β[y]. Inputs `[x, labels]`: x is [B, ..., C] (channels
  * last), labels [B, 1] class indices. Batch statistics are used and the moving mean/variance updated when called
- * with `training: true`; the moving statistics otherwise.
+ * with `training: true` (PyTorch semantics: the moving variance tracks the unbiased batch variance); the moving
+ * statistics otherwise.
  */
 export class ConditionalBatchNorm extends tfl.layers.Layer {
   /** @nocollapse */
@@ -69,8 +70,10 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
       let variance: tf.Tensor;
       if (isTraining(kwargs)) {
         ({ mean, variance } = tf.moments(x, axes));
+        const count = axes.reduce((n, axis) => n * (x.shape[axis] ?? 1), 1);
         this.updateMoving(this.movingMean!, mean);
-        this.updateMoving(this.movingVariance!, variance);
+        // As PyTorch: the moving variance tracks the unbiased batch variance.
+        this.updateMoving(this.movingVariance!, count > 1 ? tf.mul(variance, count / (count - 1)) : variance);
       } else {
         mean = this.movingMean!.read();
         variance = this.movingVariance!.read();
