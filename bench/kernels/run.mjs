@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend, useWasmKernel } from '@gankit/core';
+import { initBackend, setTransposedConvStrategy, useWasmKernel } from '@gankit/core';
 
 const QUICK = process.argv.includes('--quick');
 const BATCH = 64;
@@ -214,6 +214,11 @@ for (const [li, layer] of LAYERS.entries()) {
       useWasmKernel('Conv2DBackpropInput', 'stock');
       row.stock = await timeKernel('wasm', kind, layer, Math.max(2, WASM_REPS - 2));
       useWasmKernel('Conv2DBackpropInput', 'gankit');
+      setTransposedConvStrategy('stacked');
+      row.stacked = await timeKernel('wasm', kind, layer, WASM_REPS);
+      setTransposedConvStrategy('per-phase');
+      row.perPhase = await timeKernel('wasm', kind, layer, WASM_REPS);
+      setTransposedConvStrategy('auto');
     }
     if (kind === 'forward') row.stock = await timeKernel('wasm', kind, layer, WASM_REPS);
     else row.gankit = await timeKernel('wasm', kind, layer, WASM_REPS);
@@ -231,12 +236,14 @@ log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().lengt
 log();
 log(`wasm matmul 1024×1024×1024: **${gflops.toFixed(1)} GFLOP/s** (the ceiling for XNNPACK-backed kernels on this machine, single thread).`);
 log();
-log('| layer (forward geometry) | kernel | stock wasm ms | gankit wasm ms | gankit GFLOP/s | speed-up vs stock | cpu ms | PyTorch ms | gankit / PyTorch |');
-log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+log('Conv2DBackpropInput is a sub-pixel decomposition into stride-1 XNNPACK convs: "per-phase" runs one exact-size conv2d per stride phase, "stacked" one conv2d with all phases as output channels over a shared window (zero taps included); "gankit" is the default (`auto`: per-phase from 16 dx channels, else stacked). Conv2DBackpropFilter is one dilated conv2d on transposed tensors, or an im2col matmul when KH·KW·inC ≤ 128.');
+log();
+log('| layer (forward geometry) | kernel | stock wasm ms | gankit wasm ms | per-phase ms | stacked ms | gankit GFLOP/s | speed-up vs stock | cpu ms | PyTorch ms | gankit / PyTorch |');
+log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const own = r.gankit ?? r.stock;
   log(
-    `| ${r.layer} | ${KINDS[r.kind].what} | ${r.stock === undefined ? (r.kind === 'filter' ? 'missing' : '—') : fmt(r.stock)} | ${fmt(r.gankit)} | ${(r.gflop / (own / 1000)).toFixed(1)} | ${r.kind === 'input' ? ratio(r.stock, r.gankit) : '—'} | ${fmt(r.cpu)} | ${fmt(r.torch)} | ${ratio(own, r.torch)} |`,
+    `| ${r.layer} | ${KINDS[r.kind].what} | ${r.stock === undefined ? (r.kind === 'filter' ? 'missing' : '—') : fmt(r.stock)} | ${fmt(r.gankit)} | ${fmt(r.perPhase)} | ${fmt(r.stacked)} | ${(r.gflop / (own / 1000)).toFixed(1)} | ${r.kind === 'input' ? ratio(r.stock, r.gankit) : '—'} | ${fmt(r.cpu)} | ${fmt(r.torch)} | ${ratio(own, r.torch)} |`,
   );
 }
 

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   asWasmBackend,
   crop4d,
+  heapF32,
   release,
+  reshapeView,
   requireInput,
   runWasmKernel,
   transpose,
@@ -68,6 +70,50 @@ export function filterGradientFromTransposed(
   return grad;
 }
 
+/** Up to this many rows (KH·KW·inC) of the filter gradient, `im2colFilterGradient` beats the conv form. */
+const IM2COL_MAX_ROWS = 128;
+
+/**
+ * dW as one XNNPACK matmul of transposed image patches with dy (NHWC): `colsT [KH·KW·inC, B·OH·OW] × dy
+ * [B·OH·OW, outC]`. For a few input channels (a D's first layer) the conv form has only KH·KW·inC output
+ * pixels, which XNNPACK's conv runs far below its matmul rate; the patch matrix is then small.
+ */
+function im2colFilterGradient(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const rows = filterHeight * filterWidth * inChannels;
+  const positions = batchSize * outHeight * outWidth;
+  const cols = backend.makeOutput([1, rows, positions], 'float32');
+  const src = heapF32(backend, x);
+  const dst = heapF32(backend, cols);
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      for (let c = 0; c < inChannels; c++) {
+        let o = ((kh * filterWidth + kw) * inChannels + c) * positions;
+        for (let b = 0; b < batchSize; b++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideHeight + kh - top;
+            if (ih < 0 || ih >= inHeight) {
+              dst.fill(0, o, o + outWidth);
+              o += outWidth;
+              continue;
+            }
+            const rowBase = (b * inHeight + ih) * inWidth;
+            for (let ow = 0; ow < outWidth; ow++) {
+              const iw = ow * strideWidth + kw - left;
+              dst[o++] = iw < 0 || iw >= inWidth ? 0 : (src[(rowBase + iw) * inChannels + c] ?? 0);
+            }
+          }
+        }
+      }
+    }
+  }
+  const product = runWasmKernel('BatchMatMul', backend, { a: cols, b: reshapeView(dy, [1, positions, outChannels]) }, { transposeA: false, transposeB: false });
+  release(backend, cols);
+  return reshapeView(product, [filterHeight, filterWidth, inChannels, outChannels]);
+}
+
 /** Conv2DBackpropFilter for wasm (missing from tfjs-backend-wasm 4.22), NHWC and NCHW. */
 export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -85,6 +131,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
+  if (!channelsFirst && info.filterHeight * info.filterWidth * info.inChannels <= IM2COL_MAX_ROWS) return im2colFilterGradient(backend, x, dy, info);
   const xT = transpose(backend, x, channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0]);
   const dyT = transpose(backend, dy, channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3]);
   const grad = filterGradientFromTransposed(

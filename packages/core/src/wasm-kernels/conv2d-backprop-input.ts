@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { planTransposedAxis, type TransposedAxisPlan } from './transposed-plan';
+import { planTransposedAxis, planTransposedAxisPerPhase, type PhaseAxisPlan, type TransposedAxisPlan } from './transposed-plan';
 import {
   asWasmBackend,
   heapF32,
@@ -141,7 +141,7 @@ export function interleavePhases(
  * dx = transposed convolution of dy [B, OH, OW, outC] with filter [KH, KW, inC, outC], NHWC, as one
  * XNNPACK conv2d of dy with the stacked sub-pixel filter followed by a phase interleave.
  */
-export function transposedConv2d(
+export function stackedTransposedConv2d(
   backend: WasmBackend,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
@@ -202,4 +202,106 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const dx = transpose(backend, dxNhwc, [0, 3, 1, 2]);
   release(backend, dxNhwc);
   return dx;
+}
+
+/** The exact sub-filter [Mh, Mw, outC, inC] of one phase: F[mh, mw, o, c] = W[tapsH[mh], tapsW[mw], c, o]. */
+function phaseFilter(backend: WasmBackend, filter: tf.TensorInfo, tapsH: Int32Array, tapsW: Int32Array): tf.TensorInfo {
+  const [, filterWidth = 0, inC = 0, outC = 0] = filter.shape;
+  const out = backend.makeOutput([tapsH.length, tapsW.length, outC, inC], 'float32');
+  const w = heapF32(backend, filter);
+  const f = heapF32(backend, out);
+  let o = 0;
+  for (const kh of tapsH) {
+    for (const kw of tapsW) {
+      if (kh < 0 || kw < 0) {
+        f.fill(0, o, o + outC * inC);
+        o += outC * inC;
+        continue;
+      }
+      const base = (kh * filterWidth + kw) * inC * outC;
+      for (let oc = 0; oc < outC; oc++) {
+        let src = base + oc;
+        for (let c = 0; c < inC; c++, src += outC) f[o++] = w[src] ?? 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** Correlates dy with one phase's exact sub-filter; undefined when no filter tap feeds the phase. */
+function phaseConv(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, rows: PhaseAxisPlan, cols: PhaseAxisPlan, dilations: [number, number]): tf.TensorInfo | undefined {
+  if (rows.window === 0 || cols.window === 0 || rows.positions <= 0 || cols.positions <= 0) return undefined;
+  const phaseFilterInfo = phaseFilter(backend, filter, rows.taps, cols.taps);
+  const pad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [rows.padBefore, rows.padAfter],
+    [cols.padBefore, cols.padAfter],
+    [0, 0],
+  ];
+  const out = runWasmKernel('Conv2D', backend, { x: dy, filter: phaseFilterInfo }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap);
+  release(backend, phaseFilterInfo);
+  return out;
+}
+
+/**
+ * dx = transposed convolution as one exact-size XNNPACK conv2d per phase (sh·sw of them) and an interleave:
+ * no multiply-adds with the zero taps a shared window needs (4×4 stride-2 kernels: 2.25× fewer).
+ */
+export function perPhaseTransposedConv2d(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: TransposedConvGeometry): tf.TensorInfo {
+  const [, outHeight = 0, outWidth = 0] = dy.shape;
+  const [filterHeight = 0, filterWidth = 0, inC = 0] = filter.shape;
+  const rows = planTransposedAxisPerPhase({ inSize: g.inHeight, outSize: outHeight, filterSize: filterHeight, stride: g.strideHeight, dilation: g.dilationHeight, padBefore: g.padTop });
+  const cols = planTransposedAxisPerPhase({ inSize: g.inWidth, outSize: outWidth, filterSize: filterWidth, stride: g.strideWidth, dilation: g.dilationWidth, padBefore: g.padLeft });
+  const dilations: [number, number] = [rows.convDilation, cols.convDilation];
+  const phases: (tf.TensorInfo | undefined)[] = [];
+  for (const rowPlan of rows.phases) for (const colPlan of cols.phases) phases.push(phaseConv(backend, dy, filter, rowPlan, colPlan, dilations));
+  const batch = dy.shape[0] ?? 0;
+  const dx = backend.makeOutput([batch, g.inHeight, g.inWidth, inC], 'float32');
+  const dst = heapF32(backend, dx);
+  const sources = phases.map((p) => (p === undefined ? undefined : { data: heapF32(backend, p), height: p.shape[1] ?? 0, width: p.shape[2] ?? 0 }));
+  const sh = g.strideHeight;
+  const sw = g.strideWidth;
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < g.inHeight; y++) {
+      const a = Math.floor(y / sh);
+      const rh = y - a * sh;
+      for (let x = 0; x < g.inWidth; x++) {
+        const a2 = Math.floor(x / sw);
+        const source = sources[rh * sw + x - a2 * sw];
+        if (source === undefined) {
+          dst.fill(0, o, o + inC);
+        } else {
+          const from = ((b * source.height + a) * source.width + a2) * inC;
+          if (inC === 1) dst[o] = source.data[from] ?? 0;
+          else dst.set(source.data.subarray(from, from + inC), o);
+        }
+        o += inC;
+      }
+    }
+  }
+  release(backend, ...phases.filter((p): p is tf.TensorInfo => p !== undefined));
+  return dx;
+}
+
+/**
+ * Which decomposition `transposedConv2d` uses: `auto` (default) takes `per-phase` for 16+ dx channels and
+ * `stacked` below (an XNNPACK conv with 1–8 output channels is slow; stacking the phases multiplies them).
+ */
+export type TransposedConvStrategy = 'auto' | 'stacked' | 'per-phase';
+
+/** Fewer dx channels than this: `auto` stacks the phases into one conv. */
+const PER_PHASE_MIN_CHANNELS = 16;
+
+let strategy: TransposedConvStrategy = 'auto';
+
+/** Chooses the decomposition of strided transposed convolutions (benchmarks compare both). */
+export function setTransposedConvStrategy(next: TransposedConvStrategy): void {
+  strategy = next;
+}
+
+/** dx = transposed convolution of dy with filter (NHWC), by the current strategy (stride 1: one conv either way). */
+export function transposedConv2d(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: TransposedConvGeometry): tf.TensorInfo {
+  const perPhase = strategy === 'per-phase' || (strategy === 'auto' && (filter.shape[2] ?? 0) >= PER_PHASE_MIN_CHANNELS);
+  return perPhase ? perPhaseTransposedConv2d(backend, dy, filter, g) : stackedTransposedConv2d(backend, dy, filter, g);
 }

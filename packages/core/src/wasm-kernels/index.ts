@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from '../errors';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
+export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
 import { batchMatMul, fusedMatMul, rememberStockMatMul } from './batch-mat-mul';
 import { tile } from './tile';

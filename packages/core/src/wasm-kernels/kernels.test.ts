@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GanKitError } from '../errors';
-import { registerWasmTrainingKernels, useWasmKernel } from './index';
+import { registerWasmTrainingKernels, setTransposedConvStrategy, useWasmKernel, type TransposedConvStrategy } from './index';
 import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -39,7 +39,7 @@ function convCases(): ConvCase[] {
       for (const strides of [[1, 1], [2, 2], [1, 2]] as [number, number][]) {
         for (const pad of PADS) {
           i++;
-          cases.push({ batch: (i % 4) + 1, height: size, width: size + (i % 2), inC: 1 + (i % 3), outC: 2 + (i % 2), kernel, strides, pad });
+          cases.push({ batch: (i % 4) + 1, height: size, width: size + (i % 2), inC: [1, 3, 16][i % 3] ?? 1, outC: 2 + (i % 2), kernel, strides, pad });
         }
       }
     }
@@ -136,9 +136,11 @@ describe('useWasmKernel', () => {
   });
 });
 
-describe('Conv2DBackpropInput and Conv2DBackpropFilter on wasm agree with cpu', () => {
+describe.each<TransposedConvStrategy>(['auto', 'per-phase', 'stacked'])('Conv2DBackpropInput (%s sub-pixel decomposition) and Conv2DBackpropFilter on wasm agree with cpu', (strategy) => {
   const cases = convCases();
-  it(`over ${cases.length} shapes (batch 1–4, sizes 5–9, kernels 1–5, strides 1–2, same/valid/number/explicit pads)`, async () => {
+  beforeAll(() => setTransposedConvStrategy(strategy));
+  afterAll(() => setTransposedConvStrategy('auto'));
+  it(`over ${cases.length} shapes (batch 1–4, sizes 5–9, 1–16 channels, kernels 1–5, strides 1–2, same/valid/number/explicit pads)`, async () => {
     const failures: string[] = [];
     for (const [n, c] of cases.entries()) {
       const xShape = [c.batch, c.height, c.width, c.inC];

@@ -81,3 +81,43 @@ export function planTransposedAxis(g: AxisGeometry): TransposedAxisPlan {
   }
   return { stride: g.stride, convDilation, window, padBefore, padAfter, positions, convOutLength, taps: table };
 }
+
+/** One phase of one axis when every phase gets its own exact-size correlation (no zero taps). */
+export interface PhaseAxisPlan {
+  /** Taps of this phase's window (0 when no filter tap feeds this phase: its outputs are zero). */
+  window: number;
+  padBefore: number;
+  padAfter: number;
+  /** Positions `a` with `s·a + r < inSize`. */
+  positions: number;
+  /** Output length of this phase's correlation (≥ positions). */
+  convOutLength: number;
+  /** `taps[m]`: the forward filter index of window tap `m`, or -1. */
+  taps: Int32Array;
+}
+
+/** Plans each phase of one axis separately: exact sub-filters, so no multiply-adds with zero taps. */
+export function planTransposedAxisPerPhase(g: AxisGeometry): { convDilation: number; phases: PhaseAxisPlan[] } {
+  const convDilation = g.stride === 1 ? g.dilation : 1;
+  const taps = phaseTaps(g);
+  const phases: PhaseAxisPlan[] = [];
+  for (let r = 0; r < g.stride; r++) {
+    const own = taps.filter((t) => t.phase === r);
+    const positions = Math.ceil((g.inSize - r) / g.stride);
+    if (own.length === 0) {
+      phases.push({ window: 0, padBefore: 0, padAfter: 0, positions, convOutLength: 0, taps: new Int32Array(0) });
+      continue;
+    }
+    const minOffset = Math.min(...own.map((t) => t.offset));
+    const maxOffset = Math.max(...own.map((t) => t.offset));
+    const start = minOffset <= 0 ? minOffset : minOffset - convDilation * Math.ceil(minOffset / convDilation);
+    const window = (maxOffset - start) / convDilation + 1;
+    const padBefore = -start;
+    const padAfter = Math.max(0, positions + (window - 1) * convDilation - g.outSize - padBefore);
+    const convOutLength = g.outSize + padBefore + padAfter - (window - 1) * convDilation;
+    const table = new Int32Array(window).fill(-1);
+    for (const t of own) table[(t.offset - start) / convDilation] = t.k;
+    phases.push({ window, padBefore, padAfter, positions, convOutLength, taps: table });
+  }
+  return { convDilation, phases };
+}
