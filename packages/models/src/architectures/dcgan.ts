@@ -114,12 +114,12 @@ export function generatorHidden(inputs: Sym[], conditioning: GeneratorConditioni
   }
 }
 
-/** The normalisation used inside a generator: batch norm, or conditional batch norm on `labels`. */
-export function generatorNorm(conditioning: GeneratorConditioning, labels: Sym | undefined, seeds: Seeds): (x: Sym) => Sym {
+/** The normalisation used inside a generator: batch norm, or conditional batch norm on `labels`; γ ~ N(1, gammaStddev). */
+export function generatorNorm(conditioning: GeneratorConditioning, labels: Sym | undefined, seeds: Seeds, gammaStddev = 0.02): (x: Sym) => Sym {
   if (conditioning.kind === 'cbn') {
-    return (x) => apply(new ConditionalBatchNorm({ numClasses: conditioning.numClasses, seed: seeds.next() }), [x, labels!]);
+    return (x) => apply(new ConditionalBatchNorm({ numClasses: conditioning.numClasses, gammaStddev, seed: seeds.next() }), [x, labels!]);
   }
-  return (x) => batchNorm(x, seeds);
+  return (x) => batchNorm(x, seeds, gammaStddev);
 }
 
 function checkConditioning(conditioning: GeneratorConditioning): void {

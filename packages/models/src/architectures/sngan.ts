@@ -55,7 +55,7 @@ export function snganResnetGenerator(options: SnganResnetGeneratorOptions): tfl.
   const conditioning = options.numClasses === undefined ? ({ kind: 'none' } as const) : ({ kind: 'cbn', numClasses: checkInt(options.numClasses, 'numClasses') } as const);
   const seeds = new Seeds(options.seed);
   const { inputs, z } = generatorInputs(latentDim, conditioning);
-  const norm = generatorNorm(conditioning, inputs[1], seeds);
+  const norm = generatorNorm(conditioning, inputs[1], seeds, 0);
   const gconv = (x: Sym, filters: number, kernel: number, gain: number) => conv(x, { filters, kernel, useBias: true, init: seeds.glorot(gain) }, seeds);
   let x = reshape(dense(z, 4 * 4 * channels, true, seeds.glorot(), seeds), [4, 4, channels]);
   for (let block = 0; block < 3; block++) {
