@@ -1,4 +1,13 @@
 export type { FeatureExtractor, ExtractedFeatures } from './extractor';
-export { inceptionV3, FID_INCEPTION_WEIGHTS_URL, cleanResize, resizePlaneBicubicPil, type InceptionV3Options } from './extractors/index';
+export {
+  inceptionV3, FID_INCEPTION_WEIGHTS_URL, cleanResize, resizePlaneBicubicPil, mnistClassifier, shippedMnistClassifierDir,
+  type InceptionV3Options, type MnistClassifierOptions,
+} from './extractors/index';
 export { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict, isTorchTensor, tensorToFloat32 } from './torch/index';
 export type { TorchDType, TorchTensor, TorchTensorData, TorchValue } from './torch/index';
+export { featureMatrix, type FeatureMatrix } from './stats/features';
+export { featureStats, StreamingFeatureStats, type FeatureStats, type FeatureStatsOptions } from './stats/feature-stats';
+export { frechetDistance, frechetDistanceDetailed, type GaussianStats, type FrechetOptions, type FrechetResult } from './stats/frechet';
+export { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from './stats/inception-score';
+export { kernelInceptionDistance, type KidOptions } from './stats/kid';
+export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecall } from './stats/precision-recall';
