@@ -1,1 +1,164 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { GanKitError } from '@gankit/core';
+import { listPresets, resolveConfig, type ConfigOverrides } from './config';
+import { ProgressReporter } from './progress';
+import { readRunConfig, train } from './train';
+
+const HELP = `gankit-train — train a GAN on TensorFlow.js from a preset or a config file
+
+Usage:
+  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|tensorflow|wasm|cpu]
+  gankit-train --config run.json|run.yaml [overrides...]
+  gankit-train --resume runs/NAME [--steps N]
+
+Options:
+  --preset NAME        start from a shipped preset (see --list-presets)
+  --config FILE        a JSON or YAML config; it may say "extends": "<preset>" and override any key
+  --steps N            total training steps
+  --batch-size B       images per batch
+  --seed S             seed for weights, data order and latents (runs are reproducible)
+  --backend B          auto (default), tensorflow, wasm or cpu
+  --out DIR            run folder (default runs/<name>); a non-empty folder is refused without --force
+  --force              delete the contents of a non-empty --out folder first
+  --resume DIR         continue the run in DIR from its last complete checkpoint
+  --json               one JSON object per progress line on stdout
+  --list-presets       print the preset names
+  --print-config       print the resolved config and exit (nothing is written)
+  -h, --help           this help
+  -v, --version        the version
+
+Outputs in the run folder: config.json, metrics.jsonl, samples/step-N.png, checkpoints/step-N/,
+tensorboard/ (event files), report.html, generator/ (the final generator, loadable with tf.loadLayersModel).
+Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a checkpoint and exits with 130 / 143.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || value.trim() === '') {
+    throw new GanKitError('INVALID_ARGUMENT', `--${name} must be a non-negative integer, got "${value}"`);
+  }
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      steps: { type: 'string' },
+      'batch-size': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      resume: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'list-presets': { type: 'boolean', default: false },
+      'print-config': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (values['list-presets']) {
+    process.stdout.write(`${(await listPresets()).join('\n')}\n`);
+    return 0;
+  }
+  if (positionals.length) throw new GanKitError('INVALID_ARGUMENT', `unexpected argument "${positionals[0]}"; see --help`);
+  const overrides: ConfigOverrides = {};
+  const steps = intOption(values.steps, 'steps');
+  const batchSize = intOption(values['batch-size'], 'batch-size');
+  const seed = intOption(values.seed, 'seed');
+  if (steps !== undefined) overrides.steps = steps;
+  if (batchSize !== undefined) overrides.batchSize = batchSize;
+  if (seed !== undefined) overrides.seed = seed;
+  if (values.backend !== undefined) overrides.backend = values.backend;
+
+  let config;
+  let out: string;
+  if (values.resume !== undefined) {
+    if (values.preset !== undefined || values.config !== undefined) {
+      throw new GanKitError('INVALID_ARGUMENT', '--resume continues a run with its saved config.json; it cannot be combined with --preset or --config');
+    }
+    config = await readRunConfig(values.resume, overrides);
+    out = values.resume;
+  } else {
+    if (values.preset === undefined && values.config === undefined) {
+      throw new GanKitError('INVALID_ARGUMENT', 'say what to train: --preset NAME or --config FILE (or --resume DIR); see --help');
+    }
+    config = await resolveConfig({ ...(values.preset !== undefined && { preset: values.preset }), ...(values.config !== undefined && { configPath: values.config }) }, overrides);
+    out = values.out ?? `runs/${config.name}`;
+  }
+  if (values['print-config']) {
+    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    return 0;
+  }
+
+  const reporter = ProgressReporter.auto(values.json);
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: stop now
+    signalled = sig;
+    reporter.info(`${sig}: finishing the current step and writing a checkpoint (send it again to quit at once)`);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const result = await train(config, {
+    out,
+    resume: values.resume !== undefined,
+    force: values.force,
+    signal: controller.signal,
+    reporter,
+  });
+  if (result.interrupted) return signalled === 'SIGTERM' ? 143 : 130;
+  const metrics = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  reporter.info(
+    [
+      `done: ${result.step} steps in ${result.seconds.toFixed(1)} s on ${result.backend}`,
+      `  samples:   ${result.samplesPath ?? '(none)'}`,
+      `  report:    ${result.reportPath ?? '(none)'}`,
+      `  generator: ${result.generatorPath ?? '(none)'}`,
+      ...(metrics ? [`  metrics:   ${metrics}`] : []),
+    ].join('\n'),
+    { event: 'done', ...result },
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (GanKitError.isInstance(error)) {
+      process.stderr.write(`gankit-train: ${error.message}\n`);
+      process.exitCode = error.code === 'CONFIG_INVALID' || error.code === 'INVALID_ARGUMENT' || error.code === 'UNKNOWN_NAME' ? 2 : 1;
+    } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`gankit-train: ${error.message}; see --help\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`gankit-train: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

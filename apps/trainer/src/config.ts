@@ -4,21 +4,25 @@ import { fileURLToPath } from 'node:url';
 import { GanKitError, fileError } from '@gankit/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { LOSS_NAMES, type LossName } from '@gankit/losses';
+import { ARCHITECTURES, type Architecture } from '@gankit/models';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
 const scheduleSchema = z.strictObject({
-  kind: z.enum(['constant', 'warmup', 'linear-decay', 'cosine', 'step-decay']).default('constant'),
-  /** Steps of linear warm-up (`warmup`). */
+  /** `@gankit/optimizers` schedule type; the rate is a function of the generator step. */
+  type: z.enum(['constant', 'linear-decay', 'cosine', 'step']).default('constant'),
+  /** Linear warm-up over the first steps. */
   warmupSteps: nonNegativeInt.optional(),
-  /** Step where linear decay to zero starts (`linear-decay`). */
-  decayStart: nonNegativeInt.optional(),
-  /** Every how many steps the rate is multiplied by `gamma` (`step-decay`). */
+  /** `linear-decay`: the step where the decay to zero starts (default 0) and ends (default: the last step). */
+  startStep: nonNegativeInt.optional(),
+  endStep: positiveInt.optional(),
+  /** `cosine`: the floor of the rate. */
+  minLearningRate: z.number().nonnegative().optional(),
+  /** `step`: every `stepSize` steps the rate is multiplied by `gamma`. */
   stepSize: positiveInt.optional(),
   gamma: z.number().positive().optional(),
-  /** Floor of the cosine schedule. */
-  minLearningRate: z.number().nonnegative().optional(),
 });
 
 const optimizerSchema = z.strictObject({
@@ -27,7 +31,12 @@ const optimizerSchema = z.strictObject({
   beta1: z.number().min(0).max(1).optional(),
   beta2: z.number().min(0).max(1).optional(),
   epsilon: z.number().positive().optional(),
+  /** rmsprop: squared-gradient decay. */
+  decay: z.number().min(0).max(1).optional(),
+  /** rmsprop / sgd momentum. */
   momentum: z.number().min(0).max(1).optional(),
+  /** `tfjs` (TF.js's update) or `pytorch` (PyTorch 1.13's exact update; adam and rmsprop). */
+  exact: z.enum(['tfjs', 'pytorch']).default('tfjs'),
   schedule: scheduleSchema.optional(),
 });
 
@@ -49,22 +58,34 @@ const dataSchema = z.strictObject({
 });
 
 const modelSchema = z.strictObject({
-  /** A `@gankit/models` architecture name, e.g. `dcgan`, `mlp`, `sngan-resnet`. */
-  architecture: z.string().min(1),
-  latentDim: positiveInt.default(100),
-  /** Class-conditional models: how labels enter (`cgan` embedding, `acgan` class head, `projection` D). */
-  conditioning: z.enum(['none', 'cgan', 'acgan', 'projection']).default('none'),
-  numClasses: positiveInt.optional(),
-  /** Extra architecture options passed as they are to `createGan` (width, spectralNorm, batchNorm...). */
-  options: z.record(z.string(), z.unknown()).default({}),
+  /** A `@gankit/models` architecture: mlp, dcgan, cgan, acgan, projection, wgan-gp, sngan-resnet. */
+  architecture: z.enum(ARCHITECTURES.filter((a) => a !== 'infogan') as [Architecture, ...Architecture[]]),
+  /** Size of z (the architecture's default when left out). */
+  latentDim: positiveInt.optional(),
+  /** Base channel count (DCGAN family: ngf = ndf; sngan-resnet: D channels). */
+  width: positiveInt.optional(),
+  /** MLP hidden layer sizes. */
+  hiddenUnits: z.strictObject({ generator: z.array(positiveInt).optional(), discriminator: z.array(positiveInt).optional() }).optional(),
+  discriminatorNormalization: z.enum(['batch', 'layer', 'none']).optional(),
+  spectralNorm: z.boolean().optional(),
+  minibatchStdDev: z.boolean().optional(),
+  selfAttention: z.boolean().optional(),
 });
 
 const lossSchema = z.strictObject({
-  /** A `@gankit/losses` registry name: `non-saturating`, `minimax`, `wasserstein`, `hinge`, `least-squares`... */
-  name: z.string().min(1),
-  /** Options passed to `getLoss`, e.g. `{ "realLabel": 0.9 }` for one-sided label smoothing. */
-  options: z.record(z.string(), z.unknown()).default({}),
-  /** Weight of the ACGAN auxiliary classification loss (acgan conditioning only). */
+  /** A `@gankit/losses` registry name: standard (the seed's), minimax, wasserstein, hinge, lsgan, relativistic, relativistic-average. */
+  name: z.enum(LOSS_NAMES as [LossName, ...LossName[]]),
+  /** Target for real samples in the D loss (one-sided label smoothing, e.g. 0.9; standard/minimax only). */
+  realLabel: z.number().min(0).max(1).optional(),
+  /** Target for fake samples in the D loss (standard/minimax only). */
+  fakeLabel: z.number().min(0).max(1).optional(),
+  /** Probability of flipping a D target (standard/minimax only). */
+  flipProbability: z.number().min(0).max(1).optional(),
+  /** LSGAN targets. */
+  a: z.number().optional(),
+  b: z.number().optional(),
+  c: z.number().optional(),
+  /** Weight of the ACGAN auxiliary classification loss. */
   auxWeight: z.number().nonnegative().default(1),
 });
 

