@@ -121,6 +121,31 @@ describe('imageFolder', () => {
     for (let p = 0; p < 784; p++) expect([first[3 * p], first[3 * p + 1], first[3 * p + 2]]).toEqual([firstGray[p], firstGray[p], firstGray[p]]);
   });
 
+  it('the in-process PNG path gives the same pixels as sharp for RGB, RGBA, gray, gray+alpha and palette PNGs', async () => {
+    const kinds = join(dir, 'kinds');
+    await mkdir(kinds, { recursive: true });
+    const w = 7;
+    const h = 5;
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 37 + 11) & 255;
+    const raw = (channels: 3 | 4) => sharp(channels === 4 ? rgba : Buffer.from(rgba.filter((_, i) => i % 4 !== 3)), { raw: { width: w, height: h, channels } });
+    await raw(3).png().toFile(join(kinds, 'rgb.png'));
+    await raw(4).png().toFile(join(kinds, 'rgba.png'));
+    await raw(3).png({ palette: true, colours: 16, dither: 0 }).toFile(join(kinds, 'palette.png'));
+    await raw(3).toColourspace('b-w').png().toFile(join(kinds, 'gray.png'));
+    await raw(4).toColourspace('b-w').png().toFile(join(kinds, 'grayalpha.png'));
+    for (const channels of [1, 3] as const) {
+      const auto = await imageFolder(kinds, { channels });
+      const viaSharp = await imageFolder(kinds, { channels, decoder: 'sharp' });
+      for (let i = 0; i < auto.length; i++) {
+        const a = (await auto.get(i))!.image;
+        const b = (await viaSharp.get(i))!.image;
+        expect(a.length, auto.files[i]).toBe(w * h * channels);
+        expect(Buffer.compare(a, b), `${auto.files[i]} with ${channels} channels`).toBe(0);
+      }
+    }
+  });
+
   it('feeds a pipeline with bounded concurrency: a whole epoch of batches in [-1, 1]', async () => {
     const source = await imageFolder(digits, { concurrency: 2 });
     const pipeline = createPipeline(source, { batchSize: 64, seed: 3 });

@@ -80,9 +80,6 @@ export interface Pipeline extends AsyncIterable<Batch> {
   close(): Promise<void>;
 }
 
-/** uint8 → float32 in [-1, 1]: x / 127.5 - 1. */
-const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1);
-
 function invalid(message: string): GanKitError {
   return new GanKitError('INVALID_ARGUMENT', `createPipeline: ${message}`);
 }
@@ -109,7 +106,7 @@ function checkOptions(source: ImageSource, options: PipelineOptions): void {
   }
 }
 
-/** Writes one example into the batch buffer at slot `slot`, scaled and optionally mirrored. */
+/** Writes one example into the batch buffer at slot `slot`, scaled to [-1, 1] (x / 127.5 - 1) and optionally mirrored. */
 function writeExample(example: Example, shape: ImageShape, flip: boolean, out: Float32Array, slot: number): void {
   const [h, w, c] = shape;
   const size = h * w * c;
@@ -119,7 +116,9 @@ function writeExample(example: Example, shape: ImageShape, flip: boolean, out: F
   }
   const base = slot * size;
   if (!flip) {
-    for (let i = 0; i < size; i++) out[base + i] = SCALE[image[i]!]!;
+    // A native uint8 → float32 copy, then one multiply-free pass (measured faster than a lookup table in V8).
+    out.set(image, base);
+    for (let i = base, end = base + size; i < end; i++) out[i] = out[i]! / 127.5 - 1;
     return;
   }
   const row = w * c;
@@ -128,7 +127,7 @@ function writeExample(example: Example, shape: ImageShape, flip: boolean, out: F
     for (let x = 0; x < w; x++) {
       const from = rowStart + (w - 1 - x) * c;
       const to = base + rowStart + x * c;
-      for (let k = 0; k < c; k++) out[to + k] = SCALE[image[from + k]!]!;
+      for (let k = 0; k < c; k++) out[to + k] = image[from + k]! / 127.5 - 1;
     }
   }
 }
