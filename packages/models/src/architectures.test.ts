@@ -60,6 +60,19 @@ describe('every architecture and resolution: input and output shapes', () => {
   });
 });
 
+describe('labels', () => {
+  it('int32 and float32 label tensors give the same outputs', () => {
+    const gan = createGan({ architecture: 'cgan', imageShape: [28, 28, 1], numClasses: 10, width: 4, seed: 1 });
+    tf.tidy(() => {
+      const z = tf.randomNormal([3, gan.latentDim], 0, 1, 'float32', 1);
+      const asInt = gan.generator.predict([z, tf.tensor2d([1, 5, 9], [3, 1], 'int32')]) as tf.Tensor;
+      const asFloat = gan.generator.predict([z, tf.tensor2d([1, 5, 9], [3, 1])]) as tf.Tensor;
+      expect(Array.from(asFloat.dataSync())).toEqual(Array.from(asInt.dataSync()));
+    });
+    disposeGan(gan);
+  });
+});
+
 describe('weights are seeded', () => {
   it('the same seed gives the same weights; another seed different ones', () => {
     const weights = (seed: number) => {

@@ -20,3 +20,4 @@ export {
 } from './architectures/sngan';
 export { ARCHITECTURES, createGan, type Architecture, type Conditioning, type CreateGanOptions, type Gan } from './registry';
 export { countTrainableParams } from './params';
+export { cloneModel } from './clone';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSystem, initBackend } from '@gankit/core';
-import { createGan, type CreateGanOptions } from './index';
+import { cloneModel, createGan, type CreateGanOptions } from './index';
 import { asList, discriminatorInputsFor, disposeGan, generatorInputsFor, predictAll } from './test-utils';
 
 const root = mkdtempSync(join(tmpdir(), 'gankit-models-save-'));
@@ -64,6 +64,25 @@ describe('save with core fileSystem → tf.loadLayersModel gives identical outpu
     for (const name of ['SpectralNormalization', 'SelfAttention', 'ClassEmbedding', 'GlobalSumPooling']) expect(json).toContain(`"class_name":"${name}"`);
     const weights = (JSON.parse(json) as { weightsManifest: { weights: { name: string }[] }[] }).weightsManifest[0]!.weights.map((w) => w.name);
     expect(weights.some((n) => n.endsWith('/sn_u'))).toBe(true);
+    disposeGan(gan);
+  });
+});
+
+describe('cloneModel (in-memory withSaveHandler → fromMemory round trip)', () => {
+  it('gives an independent model with identical outputs', async () => {
+    const gan = createGan({ architecture: 'projection', imageShape: [28, 28, 1], width: 4, numClasses: 3, seed: 2 });
+    const zs = generatorInputsFor(gan, 3);
+    tf.tidy(() => void gan.generator.apply(zs, { training: true }));
+    const copy = await cloneModel(gan.generator);
+    const [a] = predictAll(gan.generator, zs);
+    const [b] = predictAll(copy, zs);
+    expect(Array.from(b!.dataSync())).toEqual(Array.from(a!.dataSync()));
+    // Independent weights: changing the copy leaves the original alone.
+    copy.setWeights(copy.getWeights().map((w) => tf.zerosLike(w)));
+    const [c] = predictAll(gan.generator, zs);
+    expect(Array.from(c!.dataSync())).toEqual(Array.from(a!.dataSync()));
+    tf.dispose([a!, b!, c!, ...zs]);
+    copy.dispose();
     disposeGan(gan);
   });
 });
