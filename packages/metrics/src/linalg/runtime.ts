@@ -60,7 +60,7 @@ export interface Block {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, tid, done } = workerData;
-const instance = new WasmInstance(module, { env: { memory } });
+const instance = new WebAssembly.Instance(module, { env: { memory } });
 const flags = new Int32Array(done);
 parentPort.on('message', (msg) => {
   try { instance.exports[msg.fn](tid, ...msg.args); }
