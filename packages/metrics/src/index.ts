@@ -11,3 +11,5 @@ export { frechetDistance, frechetDistanceDetailed, type GaussianStats, type Frec
 export { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from './stats/inception-score';
 export { kernelInceptionDistance, type KidOptions } from './stats/kid';
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecall } from './stats/precision-recall';
+export { saveStatsNpz, loadStatsNpz, type StatsToSave, type SaveStatsOptions } from './stats-file';
+export { computeMetrics, type ComputeMetricsOptions, type MetricsResult, type MetricName, type ImageBatch, type ImageBatches, type MetricsProgress } from './compute-metrics';
