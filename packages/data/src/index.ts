@@ -7,7 +7,7 @@ export {
 } from './named';
 export {
   type Pipeline, type PipelineOptions, type PipelinePosition, type Batch, type BatchArrays,
-  createPipeline, disposeBatch,
+  type TfDatasetElement, createPipeline, disposeBatch, toTfDataset,
 } from './pipeline';
 export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';
 export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch, CIFAR10_CLASSES } from './cifar';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError, initBackend } from '@gankit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mnist } from './named';
-import { type BatchArrays, type PipelineOptions, createPipeline, disposeBatch } from './pipeline';
+import { type BatchArrays, type PipelineOptions, createPipeline, disposeBatch, toTfDataset } from './pipeline';
 import { type ImageSource, arraySource, toAsyncIterable } from './source';
 
 beforeAll(async () => {
@@ -171,5 +171,24 @@ describe('tensors', () => {
     expect(examples).toBe(60000);
     expect(min).toBe(-1);
     expect(max).toBe(1);
+  });
+});
+
+describe('toTfDataset', () => {
+  it('yields the pipeline’s batches as { xs, ys } through a tfjs-data iterator', async () => {
+    const source = indexSource(50);
+    const expected = await collect(source, { batchSize: 16, seed: 2 });
+    const dataset = toTfDataset(createPipeline(source, { batchSize: 16, seed: 2 }));
+    const iterator = await dataset.iterator();
+    const before = tf.memory().numTensors;
+    const seen: number[][] = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      expect(r.value.xs.shape.slice(1)).toEqual([1, 2, 1]);
+      expect(r.value.ys!.dtype).toBe('int32');
+      seen.push(Array.from(r.value.xs.dataSync()));
+      tf.dispose(r.value);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(seen).toEqual(expected.map((b) => Array.from(b.images)));
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfdata from '@tensorflow/tfjs-data';
 import { GanKitError, createRng, rngFromState, type Rng, type RngState } from '@gankit/core';
 import type { Example, ImageShape, ImageSource } from './source';
 
@@ -364,4 +365,24 @@ export function createPipeline(source: ImageSource, options: PipelineOptions): P
 export function disposeBatch(batch: Batch): void {
   batch.images.dispose();
   batch.labels?.dispose();
+}
+
+/** Element type of `toTfDataset`: `xs` images [B,H,W,C] in [-1, 1], `ys` int32 labels when present. */
+export interface TfDatasetElement extends tf.TensorContainerObject {
+  xs: tf.Tensor4D;
+  ys?: tf.Tensor1D;
+}
+
+/**
+ * Exposes a pipeline as a `@tensorflow/tfjs-data` Dataset of batches (e.g. for `model.fitDataset`). The dataset
+ * reads the pipeline once: iterating it again continues where the pipeline stands.
+ */
+export function toTfDataset(pipeline: Pipeline): tfdata.Dataset<TfDatasetElement> {
+  return tfdata.generator<TfDatasetElement>(() => ({
+    next: async (): Promise<IteratorResult<TfDatasetElement>> => {
+      const batch = await pipeline.next();
+      if (!batch) return { value: undefined, done: true };
+      return { value: batch.labels ? { xs: batch.images, ys: batch.labels } : { xs: batch.images }, done: false };
+    },
+  }));
 }
