@@ -1,8 +1,18 @@
+import './gradients';
 export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
 export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
-export { registerWasmTrainingKernels, useWasmKernel, setTransposedConvStrategy, type WasmKernelVariant, type TransposedConvStrategy } from './wasm-kernels/index';
+export {
+  registerWasmTrainingKernels,
+  useWasmKernel,
+  setTransposedConvStrategy,
+  enableWasmThreads,
+  wasmThreadsCount,
+  type WasmKernelVariant,
+  type TransposedConvStrategy,
+  type WasmThreadsInfo,
+} from './wasm-kernels/index';
 export { toImageGrid, encodePng, decodePng, writePng, readPng, type ImageGrid, type ImageGridOptions, type ImageRange } from './images';
 export { fileSystem, MODEL_JSON, WEIGHTS_BIN } from './io-model';
 export { saveWeightsMap, loadWeightsMap, WEIGHTS_MAP_FORMAT, type NamedTensor, type WeightsMap, type WeightsMapOptions, type SaveWeightsMapOptions } from './io-tensors';

@@ -3,6 +3,7 @@ import { GanKitError } from '../errors';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
+export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
 import { batchMatMul, fusedMatMul, rememberStockMatMul } from './batch-mat-mul';
 import { tile } from './tile';
