@@ -24,6 +24,7 @@ interface Reference {
   sigma_raw: number;
   sigma_normalized: number;
   u1: number[];
+  v1: number[];
   grad: number[];
 }
 
@@ -31,9 +32,10 @@ function numpyReference(input: Record<string, number[]>): Reference {
   return JSON.parse(execFileSync(PYTHON, [script], { input: JSON.stringify(input), encoding: 'utf8' })) as Reference;
 }
 
-function uOf(layer: SpectralNormalization): number[] {
-  return Array.from(layer.nonTrainableWeights.find((w) => w.originalName.endsWith('sn_u'))!.read().dataSync());
+function stored(layer: SpectralNormalization, name: 'sn_u' | 'sn_v'): number[] {
+  return Array.from(layer.nonTrainableWeights.find((w) => w.originalName.endsWith(name))!.read().dataSync());
 }
+const uOf = (layer: SpectralNormalization) => stored(layer, 'sn_u');
 
 function kernelOf(layer: SpectralNormalization): tfl.LayerVariable {
   return layer.trainableWeights.find((w) => w.originalName.endsWith('kernel'))!;
@@ -49,7 +51,7 @@ const cases = [
 ];
 
 describe.skipIf(!hasNumpy)('SpectralNormalization against NumPy SVD', () => {
-  it.each(cases)('$name: σ(W/σ̂) = 1 ± 1e-3 after the power iterations; one iteration per training call; gradient with u, v constant', ({ make, input }) => {
+  it.each(cases)('$name: σ(W/σ̂) = 1 ± 1e-3 after the power iterations; one iteration per training call (u, v as PyTorch); gradient with u, v constant', ({ make, input }) => {
     const layer = new SpectralNormalization({ layer: make(), seed: 9 });
     const x = tf.randomNormal(input, 0, 1, 'float32', 2);
     tf.dispose(callLayer(layer, x));
@@ -63,6 +65,7 @@ describe.skipIf(!hasNumpy)('SpectralNormalization against NumPy SVD', () => {
     // One training call = one power iteration; capture the gradient of sum(W_sn * G) in the same state.
     tf.dispose(callLayer(layer, x, true));
     const u1 = uOf(layer);
+    const v1 = stored(layer, 'sn_v');
     const upstream = tf.randomNormal(kernel.shape as number[], 0, 1, 'float32', 3);
     const variable = kernel.read() as tf.Variable;
     const { grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(layer.normalizedKernel(false), upstream)), [variable]);
@@ -84,6 +87,7 @@ describe.skipIf(!hasNumpy)('SpectralNormalization against NumPy SVD', () => {
     expect(Math.abs(ref.sigma_normalized - 1)).toBeLessThan(1e-3);
     expect(ref.sigma_raw).toBeGreaterThan(1.5); // the raw kernel really is rescaled
     u1.forEach((value, i) => expect(value).toBeCloseTo(ref.u1[i]!, 5));
+    v1.forEach((value, i) => expect(value).toBeCloseTo(ref.v1[i]!, 5));
     const gradValues = grad.dataSync();
     const scale = Math.max(...ref.grad.map(Math.abs));
     ref.grad.forEach((value, i) => expect(Math.abs(gradValues[i]! - value) / scale).toBeLessThan(1e-4));

@@ -28,9 +28,10 @@ function configString(config: tf.serialization.ConfigDict, key: string): string 
 
 /**
  * Spectral normalisation (Miyato et al. 2018, "Spectral Normalization for GANs"): wraps a Dense or Conv2D layer
- * and divides its kernel W (reshaped to [fanIn, units]) by σ(W), its largest singular value, estimated by power
- * iteration. `u` ([1, units]) is a non-trainable weight updated by `powerIterations` steps on every call with
- * `training: true`; inference uses the stored `u`. Gradients flow through σ(W) with u and v held constant.
+ * and divides its kernel W (reshaped to [fanIn, units]) by σ(W) = v W uᵀ, its largest singular value estimated by
+ * power iteration. `u` ([1, units]) and `v` ([1, fanIn]) are non-trainable weights updated by `powerIterations`
+ * steps on every call with `training: true`; inference uses the stored u and v. Gradients flow through σ(W) with
+ * u and v held constant — the semantics of PyTorch's `spectral_norm` in train and eval mode.
  */
 export class SpectralNormalization extends tfl.layers.Layer {
   /** @nocollapse */
@@ -41,6 +42,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
   private readonly epsilon: number;
   private readonly seed: number | undefined;
   private u: tfl.LayerVariable | null = null;
+  private v: tfl.LayerVariable | null = null;
 
   constructor(args: SpectralNormalizationArgs) {
     super(args);
@@ -66,8 +68,18 @@ export class SpectralNormalization extends tfl.layers.Layer {
       this.layer.build(inputShape);
       this.layer.built = true;
     }
-    const units = this.kernelVariable().shape.at(-1) ?? 1;
-    this.u = this.addWeight('sn_u', [1, units], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed }), undefined, false);
+    const shape = this.kernelVariable().shape;
+    const units = shape.at(-1) ?? 1;
+    const fanIn = shape.slice(0, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
+    const init = (offset: number) => tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed === undefined ? undefined : this.seed + offset });
+    this.u = this.addWeight('sn_u', [1, units], 'float32', init(0), undefined, false);
+    this.v = this.addWeight('sn_v', [1, fanIn], 'float32', init(1), undefined, false);
+    // As torch.nn.utils.parametrizations.spectral_norm: 15 power iterations up front, so that inference before
+    // any training call already uses a good estimate of σ.
+    tf.tidy(() => {
+      this.uVariable().write(l2Normalize(this.uVariable().read(), this.epsilon));
+      this.powerIterate(tf.reshape(this.kernelVariable().read(), [-1, units]), 15);
+    });
     this.built = true;
   }
 
@@ -95,26 +107,29 @@ export class SpectralNormalization extends tfl.layers.Layer {
   }
 
   /**
-   * W / σ(W) for the current kernel. With `updateU` (training), first runs the power iterations and stores the
-   * new `u`; otherwise uses the stored `u`. Call inside `tf.tidy`.
+   * W / σ(W) for the current kernel, σ = v W uᵀ. With `updateU` (training), first runs `powerIterations` steps
+   * v ← normalize(u Wᵀ), u ← normalize(v W) and stores u and v; otherwise uses the stored u and v (PyTorch's
+   * semantics in train and eval mode). Call inside `tf.tidy`.
    */
   normalizedKernel(updateU = false): tf.Tensor {
     const kernel = this.kernelVariable().read();
-    const units = kernel.shape.at(-1) ?? 1;
-    const w = tf.reshape(kernel, [-1, units]);
-    const wConst = stopGradient(w);
-    const uVar = this.uVariable();
-    let u = uVar.read();
-    if (updateU) {
-      for (let i = 0; i < this.powerIterations; i++) {
-        const v = l2Normalize(tf.matMul(u, wConst, false, true), this.epsilon);
-        u = l2Normalize(tf.matMul(v, wConst), this.epsilon);
-      }
-      uVar.write(u);
-    }
-    const v = l2Normalize(tf.matMul(u, wConst, false, true), this.epsilon);
+    const w = tf.reshape(kernel, [-1, kernel.shape.at(-1) ?? 1]);
+    if (updateU) this.powerIterate(stopGradient(w), this.powerIterations);
+    const u = this.uVariable().read();
+    const v = this.vVariable().read();
     const sigma = tf.sum(tf.mul(tf.matMul(v, w), u));
     return tf.div(kernel, sigma);
+  }
+
+  private powerIterate(w: tf.Tensor, iterations: number): void {
+    let u: tf.Tensor = this.uVariable().read();
+    let v: tf.Tensor = this.vVariable().read();
+    for (let i = 0; i < iterations; i++) {
+      v = l2Normalize(tf.matMul(u, w, false, true), this.epsilon);
+      u = l2Normalize(tf.matMul(v, w), this.epsilon);
+    }
+    this.vVariable().write(v);
+    this.uVariable().write(u);
   }
 
   private denseForward(x: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
@@ -143,6 +158,11 @@ export class SpectralNormalization extends tfl.layers.Layer {
   private uVariable(): tfl.LayerVariable {
     if (!this.u) throw new GanKitError('INVALID_ARGUMENT', `SpectralNormalization ${this.name} is not built yet`);
     return this.u;
+  }
+
+  private vVariable(): tfl.LayerVariable {
+    if (!this.v) throw new GanKitError('INVALID_ARGUMENT', `SpectralNormalization ${this.name} is not built yet`);
+    return this.v;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
