@@ -158,6 +158,35 @@ describe('imageFolder', () => {
     }
     expect(sizes).toEqual([64, 64, 64, 64, 44]);
   });
+  it('keeps the images in flight bounded by one batch, even with read-ahead (batches are produced one after another)', async () => {
+    const folder = await imageFolder(digits);
+    let outstanding = 0;
+    let peak = 0;
+    const counted = {
+      shape: folder.shape,
+      length: folder.length,
+      numClasses: folder.numClasses,
+      examples: () => folder.examples(),
+      get: async (i: number) => {
+        outstanding++;
+        peak = Math.max(peak, outstanding);
+        try {
+          return await folder.get(i);
+        } finally {
+          outstanding--;
+        }
+      },
+    };
+    const pipeline = createPipeline(counted, { batchSize: 16, prefetch: 2, repeat: 2 });
+    let batches = 0;
+    while (await pipeline.nextArrays()) {
+      batches++;
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a slow consumer: read-ahead fills up
+    }
+    expect(batches).toBe(2 * Math.ceil(N / 16));
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(16);
+  });
 });
 
 describe('bad image folders', () => {
