@@ -12,8 +12,14 @@ export function apply(layer: tfl.layers.Layer, x: Sym | Sym[]): Sym {
 }
 
 /** Wraps a Dense/Conv2D layer in spectral normalisation when `sn` is set. */
-export function maybeSn(layer: tfl.layers.Layer, sn: boolean, seeds: Seeds): tfl.layers.Layer {
-  return sn ? new SpectralNormalization({ layer, seed: seeds.next() }) : layer;
+export function maybeSn(layer: tfl.layers.Layer, sn: boolean, seeds: Seeds, name?: string): tfl.layers.Layer {
+  return sn ? new SpectralNormalization({ layer, seed: seeds.next(), name }) : layer;
+}
+
+/** Layer names: the given one, and `<name>_inner` for a layer wrapped in spectral normalisation. */
+function names(name: string | undefined, sn: boolean): { outer?: string; inner?: string } {
+  if (name === undefined) return {};
+  return sn ? { outer: name, inner: `${name}_inner` } : { inner: name };
 }
 
 /** Options of `conv`/`convT`. */
@@ -25,11 +31,16 @@ export interface ConvSpec {
   useBias: boolean;
   init: Initializer;
   spectralNorm?: boolean;
+  /** Layer name (unique within the model). */
+  name?: string;
 }
 
 /** A 2-D convolution (optionally spectrally normalised). */
 export function conv(x: Sym, spec: ConvSpec, seeds: Seeds): Sym {
+  const sn = spec.spectralNorm ?? false;
+  const { outer, inner } = names(spec.name, sn);
   const layer = tfl.layers.conv2d({
+    name: inner,
     filters: spec.filters,
     kernelSize: spec.kernel,
     strides: spec.strides ?? 1,
@@ -37,7 +48,7 @@ export function conv(x: Sym, spec: ConvSpec, seeds: Seeds): Sym {
     useBias: spec.useBias,
     kernelInitializer: spec.init,
   });
-  return apply(maybeSn(layer, spec.spectralNorm ?? false, seeds), x);
+  return apply(maybeSn(layer, sn, seeds, outer), x);
 }
 
 /** A 2-D transposed convolution. */
@@ -56,14 +67,15 @@ export function convT(x: Sym, spec: ConvSpec): Sym {
 }
 
 /** A dense layer (optionally spectrally normalised). */
-export function dense(x: Sym, units: number, useBias: boolean, init: Initializer, seeds: Seeds, spectralNorm = false): Sym {
-  return apply(maybeSn(tfl.layers.dense({ units, useBias, kernelInitializer: init }), spectralNorm, seeds), x);
+export function dense(x: Sym, units: number, useBias: boolean, init: Initializer, seeds: Seeds, spectralNorm = false, name?: string): Sym {
+  const { outer, inner } = names(name, spectralNorm);
+  return apply(maybeSn(tfl.layers.dense({ units, useBias, kernelInitializer: init, name: inner }), spectralNorm, seeds, outer), x);
 }
 
 /** Batch norm with PyTorch's defaults (momentum 0.1 ⇒ Keras 0.9, ε 1e-5) and γ ~ N(1, gammaStd), β = 0. */
-export function batchNorm(x: Sym, seeds: Seeds, gammaStd = 0.02): Sym {
+export function batchNorm(x: Sym, seeds: Seeds, gammaStd = 0.02, name?: string): Sym {
   const gammaInitializer = gammaStd > 0 ? seeds.normal(gammaStd, 1) : tfl.initializers.ones();
-  return apply(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, gammaInitializer }), x);
+  return apply(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, gammaInitializer, name }), x);
 }
 
 /** Layer norm over every non-batch axis (PyTorch `nn.LayerNorm([C, H, W])`, as in the WGAN-GP critic). */

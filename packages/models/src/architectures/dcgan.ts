@@ -115,11 +115,11 @@ export function generatorHidden(inputs: Sym[], conditioning: GeneratorConditioni
 }
 
 /** The normalisation used inside a generator: batch norm, or conditional batch norm on `labels`; γ ~ N(1, gammaStddev). */
-export function generatorNorm(conditioning: GeneratorConditioning, labels: Sym | undefined, seeds: Seeds, gammaStddev = 0.02): (x: Sym) => Sym {
+export function generatorNorm(conditioning: GeneratorConditioning, labels: Sym | undefined, seeds: Seeds, gammaStddev = 0.02): (x: Sym, name?: string) => Sym {
   if (conditioning.kind === 'cbn') {
-    return (x) => apply(new ConditionalBatchNorm({ numClasses: conditioning.numClasses, gammaStddev, seed: seeds.next() }), [x, labels!]);
+    return (x, name) => apply(new ConditionalBatchNorm({ numClasses: conditioning.numClasses, gammaStddev, seed: seeds.next(), name }), [x, labels!]);
   }
-  return (x) => batchNorm(x, seeds, gammaStddev);
+  return (x, name) => batchNorm(x, seeds, gammaStddev, name);
 }
 
 function checkConditioning(conditioning: GeneratorConditioning): void {

@@ -56,16 +56,17 @@ export function snganResnetGenerator(options: SnganResnetGeneratorOptions): tfl.
   const seeds = new Seeds(options.seed);
   const { inputs, z } = generatorInputs(latentDim, conditioning);
   const norm = generatorNorm(conditioning, inputs[1], seeds, 0);
-  const gconv = (x: Sym, filters: number, kernel: number, gain: number) => conv(x, { filters, kernel, useBias: true, init: seeds.glorot(gain) }, seeds);
-  let x = reshape(dense(z, 4 * 4 * channels, true, seeds.glorot(), seeds), [4, 4, channels]);
-  for (let block = 0; block < 3; block++) {
-    let h = upsample(relu(norm(x)));
-    h = gconv(relu(norm(gconv(h, channels, 3, SQRT2))), channels, 3, SQRT2);
-    x = add([h, gconv(upsample(x), channels, 1, 1)]);
-    if (block === 0 && options.selfAttention) x = apply(new SelfAttention({ seed: seeds.next() }), x);
+  const gconv = (x: Sym, filters: number, kernel: number, gain: number, name: string) => conv(x, { filters, kernel, useBias: true, init: seeds.glorot(gain), name }, seeds);
+  let x = reshape(dense(z, 4 * 4 * channels, true, seeds.glorot(), seeds, false, 'g_dense'), [4, 4, channels]);
+  for (let block = 1; block <= 3; block++) {
+    const p = `g_block${block}`;
+    let h = upsample(relu(norm(x, `${p}_bn1`)));
+    h = gconv(relu(norm(gconv(h, channels, 3, SQRT2, `${p}_conv1`), `${p}_bn2`)), channels, 3, SQRT2, `${p}_conv2`);
+    x = add([h, gconv(upsample(x), channels, 1, 1, `${p}_shortcut`)]);
+    if (block === 1 && options.selfAttention) x = apply(new SelfAttention({ seed: seeds.next(), name: 'g_attention' }), x);
   }
   const [, , imageChannels] = options.imageShape;
-  x = tanh(gconv(relu(batchNorm(x, seeds, 0)), imageChannels, 3, 1));
+  x = tanh(gconv(relu(batchNorm(x, seeds, 0, 'g_bn')), imageChannels, 3, 1, 'g_out'));
   return tfl.model({ inputs, outputs: x, name: 'generator' });
 }
 
@@ -83,22 +84,24 @@ export function snganResnetDiscriminator(options: SnganResnetDiscriminatorOption
   const [height, width, imageChannels] = options.imageShape;
   const images = tfl.input({ shape: [height, width, imageChannels], name: 'images' });
   const labels = numClasses === undefined ? undefined : tfl.input({ shape: [1], name: 'labels', dtype: 'int32' });
-  const sconv = (x: Sym, filters: number, kernel: number, gain: number) => conv(x, { filters, kernel, useBias: true, init: seeds.glorot(gain), spectralNorm: true }, seeds);
+  const sconv = (x: Sym, filters: number, kernel: number, gain: number, name: string) =>
+    conv(x, { filters, kernel, useBias: true, init: seeds.glorot(gain), spectralNorm: true, name }, seeds);
   // Optimised first block: conv, ReLU, conv, pool; shortcut pool → 1×1 conv.
-  let h = downsample(sconv(relu(sconv(images, channels, 3, SQRT2)), channels, 3, SQRT2));
-  let x = add([h, sconv(downsample(images), channels, 1, 1)]);
-  if (options.selfAttention) x = apply(new SelfAttention({ seed: seeds.next() }), x);
-  for (const down of [true, false, false]) {
-    h = sconv(relu(sconv(relu(x), channels, 3, SQRT2)), channels, 3, SQRT2);
+  let h = downsample(sconv(relu(sconv(images, channels, 3, SQRT2, 'd_block1_conv1')), channels, 3, SQRT2, 'd_block1_conv2'));
+  let x = add([h, sconv(downsample(images), channels, 1, 1, 'd_block1_shortcut')]);
+  if (options.selfAttention) x = apply(new SelfAttention({ seed: seeds.next(), name: 'd_attention' }), x);
+  [true, false, false].forEach((down, i) => {
+    const p = `d_block${i + 2}`;
+    h = sconv(relu(sconv(relu(x), channels, 3, SQRT2, `${p}_conv1`)), channels, 3, SQRT2, `${p}_conv2`);
     if (down) h = downsample(h);
     const learnable = down || channelsOf(x) !== channels;
-    const shortcut = learnable ? (down ? downsample(sconv(x, channels, 1, 1)) : sconv(x, channels, 1, 1)) : x;
+    const shortcut = learnable ? (down ? downsample(sconv(x, channels, 1, 1, `${p}_shortcut`)) : sconv(x, channels, 1, 1, `${p}_shortcut`)) : x;
     x = add([h, shortcut]);
-  }
+  });
   const pooled = apply(new GlobalSumPooling(), relu(x));
-  let logits = dense(pooled, 1, true, seeds.glorot(), seeds, true);
+  let logits = dense(pooled, 1, true, seeds.glorot(), seeds, true, 'd_dense');
   if (labels && numClasses !== undefined) {
-    const embedded = apply(new ClassEmbedding({ numClasses, outputDim: channels, stddev: 0.02, seed: seeds.next() }), labels);
+    const embedded = apply(new ClassEmbedding({ numClasses, outputDim: channels, stddev: 0.02, seed: seeds.next(), name: 'd_embedding' }), labels);
     logits = add([logits, apply(tfl.layers.dot({ axes: 1 }), [embedded, pooled])]);
   }
   return tfl.model({ inputs: labels ? [images, labels] : [images], outputs: logits, name: 'discriminator' });
