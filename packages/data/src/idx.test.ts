@@ -86,6 +86,15 @@ describe('IDX reader and writer', () => {
     }
   });
 
+  it('transpose: true swaps rows and columns (EMNIST layout)', async () => {
+    // Two 2×3 images: [[0,1,2],[3,4,5]] and [[6,7,8],[9,10,11]].
+    await writeIdx(join(dir, 'emnist.idx'), { dtype: 'uint8', shape: [2, 2, 3], data: Uint8Array.from({ length: 12 }, (_, i) => i) });
+    const source = await idxSource(join(dir, 'emnist.idx'), { transpose: true });
+    expect(source.shape).toEqual([3, 2, 1]);
+    expect(Array.from(source.get(0).image)).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(Array.from(source.get(1).image)).toEqual([6, 9, 7, 10, 8, 11]);
+  });
+
   it('reads the exact header layout of the MNIST label file', async () => {
     const bytes = encodeIdx({ dtype: 'uint8', shape: [3], data: new Uint8Array([5, 0, 4]) });
     expect(Array.from(bytes)).toEqual([0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 4]);

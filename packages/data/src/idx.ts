@@ -144,6 +144,23 @@ export interface IdxSourceOptions {
   classNames?: readonly string[];
   /** Number of classes; defaults to max(label) + 1 (or `classNames.length`). */
   numClasses?: number;
+  /** Swap rows and columns of every image: EMNIST's IDX files store images transposed. */
+  transpose?: boolean;
+}
+
+/** Transposes each H×W×C image of an N×H×W×C buffer into N×W×H×C. */
+function transposeImages(data: Uint8Array, n: number, h: number, w: number, c: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  const size = h * w * c;
+  for (let i = 0; i < n; i++) {
+    const base = i * size;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let k = 0; k < c; k++) out[base + (x * h + y) * c + k] = data[base + (y * w + x) * c + k]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** Turns parsed IDX images (rank 3 N×H×W or rank 4 N×H×W×C, uint8) and labels into a random-access source. */
@@ -165,6 +182,13 @@ export function idxArraysToSource(images: IdxArray, labels: IdxArray | undefined
   }
   if (images.shape[0] === 0) throw new GanKitError('EMPTY_DATASET', `${imagesPath} holds no images`, { path: imagesPath });
   const numClasses = options.numClasses ?? options.classNames?.length;
+  if (options.transpose) {
+    return arraySource(transposeImages(images.data, images.shape[0]!, h, w, c), [w, h, c], labelData, {
+      name: imagesPath,
+      ...(numClasses !== undefined ? { numClasses } : {}),
+      ...(options.classNames ? { classNames: options.classNames } : {}),
+    });
+  }
   return arraySource(images.data, [h, w, c], labelData, {
     name: imagesPath,
     ...(numClasses !== undefined ? { numClasses } : {}),
