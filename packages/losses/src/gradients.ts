@@ -1,7 +1,7 @@
 // Registers TF.js's gradient functions (tfjs-core 4.x no longer registers them on import; tfjs-layers and the
 // @tensorflow/tfjs union do). tsup bundles this module into dist so it also runs under plain Node, where
 // tfjs-core's ESM dist files cannot be imported one by one. Registering twice is harmless.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
