@@ -60,6 +60,18 @@ describe('every architecture and resolution: input and output shapes', () => {
   });
 });
 
+describe('memory', () => {
+  it('building and disposing models leaves no tensors behind', () => {
+    const build = () => {
+      for (const options of cases) disposeGan(createGan(options));
+    };
+    build(); // first pass: TF.js may cache constants once
+    const before = tf.memory().numTensors;
+    build();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('labels', () => {
   it('int32 and float32 label tensors give the same outputs', () => {
     const gan = createGan({ architecture: 'cgan', imageShape: [28, 28, 1], numClasses: 10, width: 4, seed: 1 });

@@ -21,7 +21,7 @@ const cases: CreateGanOptions[] = [
   { architecture: 'projection', imageShape: [32, 32, 3], width: 4, numClasses: 10 },
   { architecture: 'acgan', imageShape: [32, 32, 3], width: 4, numClasses: 10 },
   { architecture: 'infogan', imageShape: [28, 28, 1], width: 4, numClasses: 10 },
-  { architecture: 'wgan-gp', imageShape: [64, 64, 3], width: 4 },
+  { architecture: 'wgan-gp', imageShape: [32, 32, 3], width: 4 },
   { architecture: 'sngan-resnet', imageShape: [32, 32, 3], width: 8 },
   { architecture: 'sngan-resnet', imageShape: [32, 32, 3], width: 8, numClasses: 10, selfAttention: true },
 ];
