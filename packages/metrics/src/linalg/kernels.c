@@ -13,11 +13,15 @@ typedef double f64;
 typedef int i32;
 typedef unsigned long size_t;
 #define EXPORT __attribute__((visibility("default")))
+/* V8 runs a wasm function with its baseline compiler until a later call, so hot loops live in functions
+ * that are called often (and are kept out of line). */
+#define NOINLINE __attribute__((noinline))
 
 #define MR 4
 #define NR 4
 #define KB 256
 #define NB 512
+#define MC_PANELS 16
 
 /* ---------------------------------------------------------------- barrier (sense reversing) */
 
@@ -50,7 +54,7 @@ static inline i32 imax(i32 a, i32 b) { return a > b ? a : b; }
 /* ---------------------------------------------------------------- C += alpha * A^T B */
 
 /* Packs rows [k0,k0+kb) x columns [c0,c1) of X into 4-wide panels: dst[(p*kb + k)*4 + t]. */
-static void pack_panels(const f64 *X, i32 ld, i32 k0, i32 kb, i32 c0, i32 c1, f64 *dst) {
+NOINLINE static void pack_panels(const f64 *X, i32 ld, i32 k0, i32 kb, i32 c0, i32 c1, f64 *dst) {
   for (i32 c = c0, p = 0; c < c1; c += 4, p++) {
     f64 *d = dst + (size_t)p * kb * 4;
     i32 w = imin(4, c1 - c);
@@ -71,7 +75,7 @@ static void pack_panels(const f64 *X, i32 ld, i32 k0, i32 kb, i32 c0, i32 c1, f6
 }
 
 /* 4x4 tile of C (rows ci.., cols cj..; only mr x nr written) += alpha * sum_k pa[k,:]^T pb[k,:]. */
-static void micro_4x4(i32 kb, const f64 *pa, const f64 *pb, f64 *C, i32 ldc, i32 mr, i32 nr, f64 alpha) {
+NOINLINE static void micro_4x4(i32 kb, const f64 *pa, const f64 *pb, f64 *C, i32 ldc, i32 mr, i32 nr, f64 alpha) {
   v128_t c00 = wasm_f64x2_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (i32 k = 0; k < kb; k++) {
     v128_t b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 2);
@@ -147,19 +151,19 @@ EXPORT void gemm_atb(i32 tid, i32 nthreads, f64 *C, i32 ldc, const f64 *A, i32 l
       }
       if (!any) continue;
       pack_panels(B, ldb, k0, kb, jj0, jj1, packB);
-      q = 0;
-      for (i32 p = tid; p < npanels; p += nthreads, q++) {
-        i32 ib = i0 + p * 4;
-        if (upper && jj1 <= ib) break;
-        if (aTri && k0 + kb <= ib) continue;
-        i32 mr = imin(4, i1 - ib);
-        const f64 *pa = packA + (size_t)q * kb * 4;
-        i32 jstart = jj0;
-        if (upper && ib > jj0) jstart = jj0 + ((ib - jj0) / 4) * 4;
-        for (i32 jb = jstart; jb < jj1; jb += 4) {
+      /* groups of MC_PANELS of my A panels stay in L2 while each 4-column B micro-panel (L1) sweeps them */
+      for (i32 g0 = 0; g0 < mine; g0 += MC_PANELS) {
+        i32 g1 = imin(g0 + MC_PANELS, mine);
+        for (i32 jb = jj0; jb < jj1; jb += 4) {
           if (bTri && k0 + kb <= jb) break;
-          micro_4x4(kb, pa, packB + (size_t)((jb - jj0) / 4) * kb * 4, C + (size_t)ib * ldc + jb, ldc, mr,
-                    imin(4, jj1 - jb), alpha);
+          const f64 *pb = packB + (size_t)((jb - jj0) / 4) * kb * 4;
+          i32 nr = imin(4, jj1 - jb);
+          for (i32 qq = g0; qq < g1; qq++) {
+            i32 ib = i0 + (tid + qq * nthreads) * 4;
+            if (upper && jb + 4 <= ib) continue;
+            if (aTri && k0 + kb <= ib) continue;
+            micro_4x4(kb, packA + (size_t)qq * kb * 4, pb, C + (size_t)ib * ldc + jb, ldc, imin(4, i1 - ib), nr, alpha);
+          }
         }
       }
     }
@@ -178,8 +182,6 @@ EXPORT void mirror_upper(i32 tid, i32 nthreads, f64 *S, i32 n) {
 /* ---------------------------------------------------------------- level-1 helpers
  * Kept out of line on purpose: V8 compiles a wasm function with its baseline compiler first and only
  * switches to the optimising one on a later call, so long loops must live in functions called often. */
-
-#define NOINLINE __attribute__((noinline))
 
 NOINLINE static void zero(f64 *x, i32 n) {
   for (i32 i = 0; i < n; i++) x[i] = 0.0;
