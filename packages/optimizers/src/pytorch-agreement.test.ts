@@ -81,6 +81,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const torchAdam = fixture.trajectories['adam-seed']!.at(-1)![sIndex]!;
       const s0 = fixture.problem.s0[0]!;
       const moved = (x: number) => Math.abs(x - s0);
+      const tfDefault = moved(final('tf.train.adam(2e-4, 0.5, 0.999) (default ε=1e-7)'));
+      const tfRms = moved(final("rmsprop({ lr 1e-3 }), exact: 'tfjs' (ε inside √)"));
+      console.log(`s moved over 100 steps: torch Adam ${moved(torchAdam).toExponential(3)}, tf.train.adam default ε ${tfDefault.toExponential(3)} (ratio ${(tfDefault / moved(torchAdam)).toFixed(3)}); ` +
+        `torch RMSprop ${moved(fixture.trajectories.rmsprop!.at(-1)![sIndex]!).toExponential(3)}, TF.js RMSprop ${tfRms.toExponential(3)}`);
       // PyTorch-exact moves s like torch; TF.js's default ε (1e-7, 10× larger) damps the step on s by ~10%.
       expect(Math.abs(moved(final("adam({ exact: 'pytorch' })")) - moved(torchAdam)) / moved(torchAdam)).toBeLessThan(1e-3);
       expect(moved(final('tf.train.adam(2e-4, 0.5, 0.999) (default ε=1e-7)')) / moved(torchAdam)).toBeLessThan(0.95);
