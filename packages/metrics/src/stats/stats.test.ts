@@ -108,6 +108,19 @@ describe('frechetDistance properties and errors', () => {
     expect(Math.abs(ab - ba) / ab).toBeLessThan(1e-10);
   });
 
+  it('gives the same numbers on 1 and 2 threads (SPMD kernels)', async () => {
+    const f = await readNpz(join(STATS_FIXTURES, 'fid_d64_rankdef.npz'));
+    const run = async (threads: number) => {
+      const s1 = await featureStats(batches(matrix(f.feats1), 9), { threads });
+      const s2 = await featureStats(batches(matrix(f.feats2), 9), { threads });
+      return { s1, fid: await frechetDistance(s1, s2, { ...quiet, threads }) };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(maxRelDiff(two.s1.sigma, one.s1.sigma)).toBeLessThan(1e-14);
+    expect(Math.abs(two.fid - one.fid) / one.fid).toBeLessThan(1e-12);
+  });
+
   it('rejects mismatched sizes and non-finite values with GanKitError', async () => {
     const a = { mu: new Float64Array(2), sigma: new Float64Array([1, 0, 0, 1]) };
     await expect(frechetDistance(a, { mu: new Float64Array(3), sigma: new Float64Array(9) })).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
