@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError } from '@gankit/core';
-import { ClassEmbedding, GlobalSumPooling } from '../layers/simple';
+import { AveragePooling2x2, ClassEmbedding, GlobalSumPooling } from '../layers/simple';
 import { SelfAttention } from '../layers/self-attention';
 import { add, apply, batchNorm, channelsOf, conv, dense, relu, reshape, tanh, type Sym } from './blocks';
 import { generatorInputs, generatorNorm } from './dcgan';
@@ -39,7 +39,7 @@ function upsample(x: Sym): Sym {
 }
 
 function downsample(x: Sym): Sym {
-  return apply(tfl.layers.averagePooling2d({ poolSize: 2, strides: 2 }), x);
+  return apply(new AveragePooling2x2(), x);
 }
 
 /**

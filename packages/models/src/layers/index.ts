@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConditionalBatchNorm } from './conditional-batch-norm';
 import { SelfAttention } from './self-attention';
-import { ClassEmbedding, GlobalSumPooling, MinibatchStdDev, OneHot, PixelNorm } from './simple';
+import { AveragePooling2x2, ClassEmbedding, GlobalSumPooling, MinibatchStdDev, OneHot, PixelNorm } from './simple';
 import { SpectralNormalization } from './spectral-normalization';
 
 // Side effect (listed in package.json "sideEffects"): registering every custom layer class lets
 // tf.loadLayersModel rebuild models that use them.
-for (const cls of [SpectralNormalization, ConditionalBatchNorm, SelfAttention, ClassEmbedding, OneHot, GlobalSumPooling, PixelNorm, MinibatchStdDev]) {
+for (const cls of [SpectralNormalization, ConditionalBatchNorm, SelfAttention, ClassEmbedding, OneHot, GlobalSumPooling, AveragePooling2x2, PixelNorm, MinibatchStdDev]) {
   tf.serialization.registerClass(cls);
 }
 
@@ -14,6 +14,7 @@ export { SpectralNormalization, type SpectralNormalizationArgs } from './spectra
 export { ConditionalBatchNorm, type ConditionalBatchNormArgs } from './conditional-batch-norm';
 export { SelfAttention, type SelfAttentionArgs } from './self-attention';
 export {
+  AveragePooling2x2,
   ClassEmbedding,
   GlobalSumPooling,
   MinibatchStdDev,

@@ -116,6 +116,31 @@ export class GlobalSumPooling extends tfl.layers.Layer {
   }
 }
 
+/**
+ * 2×2 average pooling with stride 2 on NHWC maps ([B, H, W, C] → [B, H/2, W/2, C], H and W even), written as
+ * reshape + mean so that it is differentiable twice: TF.js 4.22 has no gradient for `AvgPoolGrad`, which gradient
+ * penalties (WGAN-GP, R1) through `tf.layers.averagePooling2d` would need.
+ */
+export class AveragePooling2x2 extends tfl.layers.Layer {
+  /** @nocollapse */
+  static className = 'AveragePooling2x2';
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const [batch, height, width, channels] = onlyShape(inputShape, 'AveragePooling2x2');
+    const half = (d: number | null | undefined) => (typeof d === 'number' ? Math.floor(d / 2) : null);
+    return [batch ?? null, half(height), half(width), channels ?? null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = onlyTensor(inputs, 'AveragePooling2x2') as tf.Tensor4D;
+      const [batch, height, width, channels] = x.shape;
+      if (height % 2 !== 0 || width % 2 !== 0) throw new GanKitError('SHAPE_MISMATCH', `AveragePooling2x2 needs even height and width, got ${height}×${width}`);
+      return tf.mean(tf.reshape(x, [batch, height / 2, 2, width / 2, 2, channels]), [2, 4]);
+    });
+  }
+}
+
 /** Options of `PixelNorm`. */
 export interface PixelNormArgs extends LayerArgs {
   /** Added under the square root (default 1e-8). */
