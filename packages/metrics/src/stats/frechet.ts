@@ -73,7 +73,7 @@ export async function frechetDistanceDetailed(a: GaussianStats, b: GaussianStats
   let result = tryTraceSqrt(rt, sigma1, sigma2, d);
   if (!result || !Number.isFinite(result.trace)) {
     const eps = options.eps ?? 1e-6;
-    warn(`fid calculation produces singular product; adding ${eps} to diagonal of cov estimates`);
+    warn(`fid calculation produces singular product; adding ${eps.toExponential()} to diagonal of cov estimates`);
     for (let i = 0; i < d; i++) {
       sigma1[i * d + i]! += eps;
       sigma2[i * d + i]! += eps;

@@ -128,6 +128,13 @@ describe('frechetDistance properties and errors', () => {
     await expect(frechetDistance(a, { mu: new Float64Array([0, NaN]), sigma: new Float64Array(4) })).rejects.toSatisfy(GanKitError.isInstance);
   });
 
+  it('retries with ε on the diagonals and warns when Tr √(Σ₁Σ₂) is not finite, then gives up with NUMERIC_FAILURE', async () => {
+    const huge = { mu: new Float64Array(3), sigma: new Float64Array([1e300, 0, 0, 0, 1e300, 0, 0, 0, 1e300]) };
+    const warnings: string[] = [];
+    await expect(frechetDistance(huge, huge, { onWarning: (w) => warnings.push(w) })).rejects.toMatchObject({ code: 'NUMERIC_FAILURE' });
+    expect(warnings).toEqual(['fid calculation produces singular product; adding 1e-6 to diagonal of cov estimates']);
+  });
+
   it('refuses covariances that are not PSD (pytorch-fid: "Imaginary component")', async () => {
     const a = { mu: new Float64Array(2), sigma: new Float64Array([1, 0, 0, 1]) };
     const b = { mu: new Float64Array(2), sigma: new Float64Array([1, 0, 0, -4]) };
