@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -227,5 +227,12 @@ describe('bad image folders', () => {
     await expectCode(imageFolder(empty), 'EMPTY_DATASET', 'cats');
 
     await expectCode(imageFolder(join(dir, 'does-not-exist')), 'FILE_NOT_FOUND', 'does-not-exist');
+
+    const loop = join(dir, 'loop');
+    await mkdir(join(loop, 'a'), { recursive: true });
+    await writeGrayPng(join(loop, 'a', 'x.png'), new Uint8Array(4), 2, 2);
+    await symlink(loop, join(loop, 'a', 'back'));
+    const looped = await imageFolder(loop, { labels: 'none' });
+    expect(looped.files).toEqual([join(loop, 'a', 'x.png')]);
   });
 });

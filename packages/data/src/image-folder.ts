@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
@@ -67,8 +67,13 @@ function isImageFile(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
 }
 
-/** Image files under `dir`, in torchvision order: directories by path, files by name within each. */
-async function findImages(dir: string): Promise<string[]> {
+/** Image files under `dir`, in torchvision order: directories by path, files by name within each. Symlinked folders are followed once (no loops). */
+async function findImages(dir: string, visited = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir).catch((error: unknown) => {
+    throw fileError(dir, 'read folder', error);
+  });
+  if (visited.has(real)) return [];
+  visited.add(real);
   const entries = await listDir(dir);
   const files: string[] = [];
   const subdirs: string[] = [];
@@ -77,7 +82,7 @@ async function findImages(dir: string): Promise<string[]> {
     else if (isImageFile(entry.name)) files.push(entry.name);
   }
   const out = files.sort(byCodePoint).map((name) => join(dir, name));
-  for (const sub of subdirs.sort(byCodePoint)) out.push(...(await findImages(join(dir, sub))));
+  for (const sub of subdirs.sort(byCodePoint)) out.push(...(await findImages(join(dir, sub), visited)));
   return out;
 }
 
