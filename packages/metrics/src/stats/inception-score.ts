@@ -1,10 +1,15 @@
 import { GanKitError } from '@gankit/core';
 import { checkFinite, checkMatrix, type FeatureMatrix } from './features';
+import { numpyLegacyPermutation } from './numpy-random';
 
 /** Options of {@link inceptionScore}. */
 export interface InceptionScoreOptions {
   /** Number of equal splits (torch-fidelity and the original IS code: 10). */
   splits?: number;
+  /** Shuffle the rows first as torch-fidelity does (`np.random.RandomState(seed).permutation(N)`); default true. */
+  shuffle?: boolean;
+  /** Seed of that shuffle (torch-fidelity: 2020). */
+  shuffleSeed?: number;
 }
 
 /** Mean and population standard deviation of the per-split scores. */
@@ -16,14 +21,16 @@ export interface ScoreWithStd {
 /**
  * Inception Score (Salimans et al. 2016, "Improved techniques for training GANs"):
  * IS = exp(E_x KL(p(y|x) ‖ p(y))), per split, from class logits, with torch-fidelity's conventions: float64
- * softmax, split i = rows ⌊iN/s⌋ … ⌊(i+1)N/s⌋−1 in the given order, mean and population std over the splits.
- * (torch-fidelity first shuffles the rows with NumPy's RandomState(2020); pass them in that order for its exact numbers.)
+ * rows shuffled by NumPy's `RandomState(2020).permutation(N)` (reproduced exactly; `shuffle: false` keeps the
+ * given order, as the original IS code), float64 softmax, split i = rows ⌊iN/s⌋ … ⌊(i+1)N/s⌋−1, mean and
+ * population std over the splits.
  */
 export function inceptionScore(logits: FeatureMatrix, options: InceptionScoreOptions = {}): ScoreWithStd {
   checkMatrix(logits, 'inceptionScore logits');
   checkFinite(logits.data, 'inceptionScore logits');
   const splits = options.splits ?? 10;
-  const { rows: n, cols: c, data } = logits;
+  const { rows: n, cols: c } = logits;
+  const order = options.shuffle === false ? undefined : numpyLegacyPermutation(options.shuffleSeed ?? 2020, n);
   if (!Number.isInteger(splits) || splits < 1 || splits > n) {
     throw new GanKitError('INVALID_ARGUMENT', `inceptionScore: splits must be an integer in [1, N = ${n}], got ${splits}`);
   }
@@ -31,13 +38,14 @@ export function inceptionScore(logits: FeatureMatrix, options: InceptionScoreOpt
   const p = new Float64Array(n * c);
   const logP = new Float64Array(n * c);
   for (let i = 0; i < n; i++) {
+    const row = logits.data.subarray((order ? order[i]! : i) * c, ((order ? order[i]! : i) + 1) * c);
     let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, data[i * c + j]!);
+    for (let j = 0; j < c; j++) max = Math.max(max, row[j]!);
     let sum = 0;
-    for (let j = 0; j < c; j++) sum += Math.exp(data[i * c + j]! - max);
+    for (let j = 0; j < c; j++) sum += Math.exp(row[j]! - max);
     const logSum = Math.log(sum) + max;
     for (let j = 0; j < c; j++) {
-      const lp = data[i * c + j]! - logSum;
+      const lp = row[j]! - logSum;
       logP[i * c + j] = lp;
       p[i * c + j] = Math.exp(lp);
     }

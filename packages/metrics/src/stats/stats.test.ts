@@ -10,6 +10,7 @@ import { featureStats, StreamingFeatureStats } from './feature-stats';
 import { frechetDistance, frechetDistanceDetailed } from './frechet';
 import { inceptionScore } from './inception-score';
 import { kernelInceptionDistance } from './kid';
+import { numpyLegacyPermutation } from './numpy-random';
 import { precisionRecall } from './precision-recall';
 
 function asF64(a: NpyArray | undefined): Float64Array {
@@ -158,10 +159,25 @@ describe('inceptionScore vs torch-fidelity formulas (NumPy)', () => {
   ] as const)('splits = %i', async (splits, key) => {
     const f = await readNpz(join(STATS_FIXTURES, 'is.npz'));
     const [mean, std] = asF64(f[key]);
-    const ours = inceptionScore(matrix(f.logits), { splits });
+    const ours = inceptionScore(matrix(f.logits), { splits, shuffle: false });
     console.log(`IS splits ${splits}: gankit ${ours.mean} ± ${ours.std} vs NumPy ${mean} ± ${std}`);
     expect(Math.abs(ours.mean - mean!) / mean!).toBeLessThan(1e-12);
     expect(Math.abs(ours.std - std!)).toBeLessThan(1e-12 * mean!);
+  });
+
+  it('by default shuffles like torch-fidelity (RandomState(2020)) and matches its numbers', async () => {
+    const f = await readNpz(join(STATS_FIXTURES, 'is.npz'));
+    const [mean, std] = asF64(f.is10_shuffled);
+    const ours = inceptionScore(matrix(f.logits));
+    console.log(`IS splits 10, torch-fidelity shuffle: gankit ${ours.mean} ± ${ours.std} vs NumPy ${mean} ± ${std}`);
+    expect(Math.abs(ours.mean - mean!) / mean!).toBeLessThan(1e-12);
+    expect(Math.abs(ours.std - std!)).toBeLessThan(1e-12 * mean!);
+  });
+
+  it.skipIf(!hasNumpyScipy())('reproduces np.random.RandomState(seed).permutation(n) exactly', () => {
+    for (const [seed, n] of [[2020, 50_000], [7, 1]] as const) {
+      expect(Array.from(numpyLegacyPermutation(seed, n))).toEqual(JSON.parse(runMakeFixtures(['--permutation', String(seed), String(n)])));
+    }
   });
 
   it('rejects more splits than samples', () => {
