@@ -3,6 +3,7 @@ import { gramBlocks } from '../linalg/ops';
 import { getLinalg, type LinalgRuntime } from '../linalg/runtime';
 import { checkFinite, checkMatrix, type FeatureMatrix } from './features';
 import { meanAndStd, type ScoreWithStd } from './inception-score';
+import { NumpyRandomState } from './numpy-random';
 
 /** Options of {@link kernelInceptionDistance}. */
 export interface KidOptions {
@@ -10,8 +11,13 @@ export interface KidOptions {
   subsets?: number;
   /** Vectors per subset, drawn without replacement from each set (torch-fidelity: 1000). */
   subsetSize?: number;
-  /** Seed of the subset sampling (gankit's `createRng`). */
+  /** Seed of the subset sampling (torch-fidelity: 2020 with the 'numpy' sampler; 0 with 'gankit'). */
   seed?: number;
+  /**
+   * 'numpy' (default): the subsets torch-fidelity draws, `np.random.RandomState(seed).choice(N, size, replace=False)`
+   * for the real then the fake set, reproduced exactly; 'gankit': gankit's `createRng(seed)` permutations.
+   */
+  sampler?: 'numpy' | 'gankit';
   /** Polynomial kernel degree (3). */
   degree?: number;
   /** Kernel scale γ (default 1/d). */
@@ -25,7 +31,8 @@ export interface KidOptions {
 /**
  * Kernel Inception Distance (Bińkowski et al. 2018, "Demystifying MMD GANs"): mean and population std over
  * random subsets of the unbiased MMD² with the polynomial kernel k(x, y) = (γ x·y + c₀)^degree, γ = 1/d,
- * c₀ = 1, degree 3 (torch-fidelity's `kid`). Subsets are drawn without replacement with a seeded RNG.
+ * c₀ = 1, degree 3 (torch-fidelity's `kid`), in float64. Subsets are drawn without replacement, by default exactly
+ * as torch-fidelity draws them.
  */
 export async function kernelInceptionDistance(real: FeatureMatrix, fake: FeatureMatrix, options: KidOptions = {}): Promise<ScoreWithStd> {
   checkMatrix(real, 'kernelInceptionDistance real features');
@@ -43,12 +50,16 @@ export async function kernelInceptionDistance(real: FeatureMatrix, fake: Feature
   }
   const d = real.cols;
   const kernel = { degree: options.degree ?? 3, gamma: options.gamma ?? 1 / d, coef0: options.coef0 ?? 1 };
-  const rng = createRng(options.seed ?? 0);
+  const sampler = options.sampler ?? 'numpy';
+  if (sampler !== 'numpy' && sampler !== 'gankit') throw new GanKitError('INVALID_ARGUMENT', `kernelInceptionDistance: sampler must be 'numpy' or 'gankit', got ${String(sampler)}`);
+  const draw: (n: number) => Uint32Array = sampler === 'numpy'
+    ? ((state) => (n: number) => state.choiceWithoutReplacement(n, size))(new NumpyRandomState(options.seed ?? 2020))
+    : ((rng) => (n: number) => rng.permutation(n).subarray(0, size))(createRng(options.seed ?? 0));
   const rt = await getLinalg(options.threads);
   const values: number[] = [];
   for (let s = 0; s < subsets; s++) {
-    const x = gatherRows(real, rng.permutation(real.rows).subarray(0, size));
-    const y = gatherRows(fake, rng.permutation(fake.rows).subarray(0, size));
+    const x = gatherRows(real, draw(real.rows));
+    const y = gatherRows(fake, draw(fake.rows));
     values.push(unbiasedPolynomialMmd(rt, x, y, size, d, kernel));
   }
   return meanAndStd(values);

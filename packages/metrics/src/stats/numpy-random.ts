@@ -4,7 +4,29 @@
  * torch-fidelity does before its Inception Score splits.
  */
 export function numpyLegacyPermutation(seed: number, n: number): Uint32Array {
-  const mt = mt19937(seed);
+  return new NumpyRandomState(seed).permutation(n);
+}
+
+/** The draws of NumPy's legacy `np.random.RandomState(seed)` that gankit needs, bit-exact. */
+export class NumpyRandomState {
+  private readonly next: () => number;
+
+  constructor(seed: number) {
+    this.next = mt19937(seed);
+  }
+
+  /** `permutation(n)`. */
+  permutation(n: number): Uint32Array {
+    return shuffledRange(this.next, n);
+  }
+
+  /** `choice(n, size, replace=False)` (NumPy: `permutation(n)[:size]`). */
+  choiceWithoutReplacement(n: number, size: number): Uint32Array {
+    return this.permutation(n).subarray(0, size);
+  }
+}
+
+function shuffledRange(mt: () => number, n: number): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i >= 1; i--) {

@@ -195,9 +195,18 @@ describe('kernelInceptionDistance vs torch-fidelity formulas (NumPy)', () => {
     expect(ours.std).toBeLessThan(1e-12);
   });
 
-  it('samples subsets reproducibly from the seed', async () => {
+  it('draws the same subsets as torch-fidelity (RandomState(2020).choice) and matches its mean and std', async () => {
     const f = await readNpz(join(STATS_FIXTURES, 'kid.npz'));
-    const run = (seed: number) => kernelInceptionDistance(matrix(f.x), matrix(f.y), { subsets: 5, subsetSize: 50, seed });
+    const [mean, std] = asF64(f.kid_4x50_seed2020);
+    const ours = await kernelInceptionDistance(matrix(f.x), matrix(f.y), { subsets: 4, subsetSize: 50 });
+    console.log(`KID 4×50 (torch-fidelity subsets): gankit ${ours.mean} ± ${ours.std} vs NumPy ${mean} ± ${std}: rel diff ${(Math.abs(ours.mean - mean!) / mean!).toExponential(2)}`);
+    expect(Math.abs(ours.mean - mean!) / mean!).toBeLessThan(1e-10);
+    expect(Math.abs(ours.std - std!) / std!).toBeLessThan(1e-8);
+  });
+
+  it('samples subsets reproducibly from the seed (gankit sampler)', async () => {
+    const f = await readNpz(join(STATS_FIXTURES, 'kid.npz'));
+    const run = (seed: number) => kernelInceptionDistance(matrix(f.x), matrix(f.y), { subsets: 5, subsetSize: 50, seed, sampler: 'gankit' });
     const [a, b, c] = await Promise.all([run(3), run(3), run(4)]);
     expect(a).toEqual(b);
     expect(a.mean).not.toBe(c.mean);
