@@ -11,12 +11,20 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend, setTransposedConvStrategy, useWasmKernel } from '@gankit/core';
+import { enableWasmThreads, initBackend, setTransposedConvStrategy, useWasmKernel, wasmThreadsCount } from '@gankit/core';
 
 const QUICK = process.argv.includes('--quick');
+const argValue = (name) => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+/** `--step-child N`: only time the 5×5 DCGAN step on wasm with N threads and print JSON (used for the threads rows). */
+const STEP_CHILD_THREADS = argValue('--step-child');
 const BATCH = 64;
 const WASM_REPS = QUICK ? 2 : 5;
 const STEP_ROUNDS = QUICK ? 1 : 3;
+/** The cpu backend needs minutes per batch-64 filter gradient: it runs at this batch and is scaled to 64. */
+const CPU_BATCH = 8;
 
 /** DCGAN-28 conv layers in forward-conv terms: G's transposed convs are the transposes of D's convs. */
 const LAYERS = [
@@ -49,7 +57,8 @@ function flops(layer) {
 }
 
 /** Runs one kernel on the active backend; inputs are made once, outside the timing. */
-function kernelRunner(kind, layer) {
+function kernelRunner(kind, fullLayer, batch = BATCH) {
+  const layer = { ...fullLayer, x: [batch, ...fullLayer.x.slice(1)] };
   const info = tf.backend_util.computeConv2DInfo(layer.x, layer.filter, STRIDE, 1, PAD);
   const x = randomTensor(layer.x, 1);
   const filter = randomTensor(layer.filter, 2);
@@ -73,9 +82,9 @@ function kernelRunner(kind, layer) {
   };
 }
 
-async function timeKernel(backend, kind, layer, reps) {
+async function timeKernel(backend, kind, layer, reps, batch = BATCH) {
   await tf.setBackend(backend);
-  const runner = kernelRunner(kind, layer);
+  const runner = kernelRunner(kind, layer, batch);
   try {
     if (reps > 1) runner.time();
     return median(Array.from({ length: reps }, () => runner.time()));
@@ -197,6 +206,36 @@ function matmulGflops() {
 const fmt = (ms) => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(1)}×`);
 
+if (STEP_CHILD_THREADS !== undefined) {
+  const threads = Number(STEP_CHILD_THREADS);
+  if (threads > 1) await enableWasmThreads(threads);
+  await initBackend({ backend: 'wasm' });
+  const { step, dispose } = makeStep(5);
+  step();
+  const times = Array.from({ length: STEP_ROUNDS }, () => timeStep(step));
+  dispose();
+  console.log(JSON.stringify({ threads: wasmThreadsCount(), stepMs: median(times), matmulGflops: matmulGflops() }));
+  process.exit(0);
+}
+
+/** Times the step in child processes with 1 and with `n` threads, alternating, `rounds` times each. */
+function threadRows(n, rounds) {
+  const script = fileURLToPath(import.meta.url);
+  const results = { 1: [], [n]: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const threads of [1, n]) {
+      const res = spawnSync(process.execPath, [script, '--step-child', String(threads), ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8', timeout: 600_000 });
+      const line = res.stdout.trim().split('\n').pop() ?? '';
+      try {
+        results[threads].push(JSON.parse(line));
+      } catch {
+        results[threads].push({ error: (res.stderr || line).trim().split('\n').pop() });
+      }
+    }
+  }
+  return results;
+}
+
 await initBackend({ backend: 'cpu' });
 const wasmInfo = await initBackend({ backend: 'wasm' });
 const lines = [];
@@ -222,7 +261,7 @@ for (const [li, layer] of LAYERS.entries()) {
     }
     if (kind === 'forward') row.stock = await timeKernel('wasm', kind, layer, WASM_REPS);
     else row.gankit = await timeKernel('wasm', kind, layer, WASM_REPS);
-    row.cpu = QUICK ? undefined : await timeKernel('cpu', kind, layer, 1);
+    row.cpu = QUICK ? undefined : ((await timeKernel('cpu', kind, layer, 1, CPU_BATCH)) * BATCH) / CPU_BATCH;
     row.torch = torch.kernels?.[`${kind}-${li}`];
     rows.push(row);
   }
@@ -232,13 +271,13 @@ const gflops = matmulGflops();
 
 log('# Conv kernels on wasm: gankit vs tfjs-backend-wasm vs cpu vs PyTorch');
 log();
-log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} logical cores), load ${os.loadavg()[0].toFixed(2)}; ` + `tfjs ${tf.version_core}, wasm threads: ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'on' : 'off'}, SIMD: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}. ` + `PyTorch ${torch.threads ? `1.13, ${torch.threads} thread` : `— (${torch.note})`}. Batch ${BATCH}, median of ${WASM_REPS} wasm runs, 1 cpu run, 5 PyTorch runs. ${wasmInfo.notes.join('; ')}.`);
+log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} logical cores), load ${os.loadavg()[0].toFixed(2)}; ` + `tfjs ${tf.version_core}, wasm threads: ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'on' : 'off'}, SIMD: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}. ` + `PyTorch ${torch.threads ? `1.13, ${torch.threads} thread` : `— (${torch.note})`}. Batch ${BATCH}, median of ${WASM_REPS} wasm runs, 5 PyTorch runs; cpu: 1 run at batch ${CPU_BATCH} scaled ×${BATCH / CPU_BATCH} (its batch-64 filter gradients take minutes). ${wasmInfo.notes.join('; ')}.`);
 log();
 log(`wasm matmul 1024×1024×1024: **${gflops.toFixed(1)} GFLOP/s** (the ceiling for XNNPACK-backed kernels on this machine, single thread).`);
 log();
 log('Conv2DBackpropInput is a sub-pixel decomposition into stride-1 XNNPACK convs: "per-phase" runs one exact-size conv2d per stride phase, "stacked" one conv2d with all phases as output channels over a shared window (zero taps included); "gankit" is the default (`auto`: per-phase from 16 dx channels, else stacked). Conv2DBackpropFilter is one dilated conv2d on transposed tensors, or an im2col matmul when KH·KW·inC ≤ 128.');
 log();
-log('| layer (forward geometry) | kernel | stock wasm ms | gankit wasm ms | per-phase ms | stacked ms | gankit GFLOP/s | speed-up vs stock | cpu ms | PyTorch ms | gankit / PyTorch |');
+log('| layer (forward geometry) | kernel | stock wasm ms | gankit wasm ms | per-phase ms | stacked ms | gankit GFLOP/s | speed-up vs stock | cpu ms (batch-8 run ×8) | PyTorch ms | gankit / PyTorch |');
 log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const own = r.gankit ?? r.stock;
@@ -283,6 +322,21 @@ log('| --- | ---: |');
 const total = profile.reduce((a, [, ms]) => a + ms, 0);
 for (const [name, ms] of profile.slice(0, 12)) log(`| ${name} | ${fmt(ms)} |`);
 log(`| (all ${profile.length} kernels) | ${fmt(total)} |`);
+
+log();
+log('## wasm threads in Node (`enableWasmThreads`, child processes alternating 1 and 2 threads)');
+log();
+log('tfjs-backend-wasm turns threads off in Node (tfjs issue #3830: its loader hands worker_threads a Blob URL) and its C++ caps the pool at `os.cpus().length / 2` threads. `enableWasmThreads(n)` loads the shipped `tfjs-backend-wasm-threaded-simd.wasm` with the worker script written to a file, lifts that cap and unrefs the workers.');
+log();
+log('| threads (reported by the pool) | DCGAN-28 5×5 step ms (median per process) | matmul GFLOP/s |');
+log('| --- | --- | --- |');
+const threadResults = threadRows(2, QUICK ? 1 : 2);
+for (const [, list] of Object.entries(threadResults)) {
+  const ok = list.filter((r) => r.error === undefined);
+  const reported = [...new Set(ok.map((r) => r.threads))].join('/') || '—';
+  const errors = list.filter((r) => r.error !== undefined).map((r) => r.error);
+  log(`| ${reported} | ${ok.map((r) => fmt(r.stepMs)).join(', ')}${errors.length ? ` (failed: ${errors.join('; ')})` : ''} | ${ok.map((r) => r.matmulGflops.toFixed(1)).join(', ')} |`);
+}
 
 const outDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
