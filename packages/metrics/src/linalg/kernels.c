@@ -357,7 +357,7 @@ EXPORT i32 pivoted_cholesky(i32 tid, i32 nthreads, f64 *A, i32 n, i32 *perm, f64
 /*
  * Householder reduction of the symmetric n x n matrix A (upper triangle used, destroyed) to tridiagonal
  * form: d[0..n), e[0..n-1) (LAPACK dsytrd's blocked algorithm, dlatrd, written by rows).
- * V, W: 2*nb x n scratch (V rows then W rows, contiguous so the trailing update is one call).
+ * VW: 4*nb x n scratch (V rows, W rows, then their swapped copy, so the trailing update is one GEMM).
  * ypart: nthreads x n scratch; work: gemm scratch per thread (strided by workStride doubles).
  */
 static f64 g_tau;
@@ -425,13 +425,16 @@ EXPORT void tridiagonalize(i32 tid, i32 nthreads, f64 *A, i32 n, f64 *d, f64 *e,
       }
       barrier(nthreads);
     }
-    /* trailing update A[pe:, pe:] -= V^T W + W^T V over the panel (upper tiles only) */
+    /* trailing update A[pe:, pe:] -= V^T W + W^T V over the panel (upper tiles only), as one GEMM with
+       K = 2nb: A operand [V; W] (contiguous in VW), B operand [W; V] (copied after it) */
     if (pe < n) {
-      i32 kb = pe - p;
-      /* rows of VW: V[0..kb) then W[0..kb); B operand must be W then V: use two calls */
-      gemm_atb(tid, nthreads, A + (size_t)pe * n + pe, n, V + pe, n, W + pe, n, kb, 0, n - pe, 0, n - pe, -1.0, 1, 0,
-               0, work);
-      gemm_atb(tid, nthreads, A + (size_t)pe * n + pe, n, W + pe, n, V + pe, n, kb, 0, n - pe, 0, n - pe, -1.0, 1, 0,
+      f64 *WV = VW + (size_t)2 * nb * n;
+      if (tid == 0) {
+        copy(WV, W, nb * n);
+        copy(WV + (size_t)nb * n, V, nb * n);
+      }
+      barrier(nthreads);
+      gemm_atb(tid, nthreads, A + (size_t)pe * n + pe, n, VW + pe, n, WV + pe, n, 2 * nb, 0, n - pe, 0, n - pe, -1.0, 1, 0,
                0, work);
     }
     barrier(nthreads);

@@ -173,7 +173,7 @@ export function traceSqrtProduct(rt: LinalgRuntime, sigma1: Float64Array, sigma2
 function symmetricEigenvaluesInPlace(rt: LinalgRuntime, s: Block, n: number, alloc: (bytes: number) => Block): Float64Array {
   const d = alloc(n * 8);
   const e = alloc(n * 8);
-  const vw = alloc(2 * PANEL * n * 8);
+  const vw = alloc(4 * PANEL * n * 8);
   const ypart = alloc(rt.threads * n * 8);
   const scratch = rt.gemmScratch(n);
   rt.run('tridiagonalize', [s.ptr, n, d.ptr, e.ptr, PANEL, vw.ptr, ypart.ptr], scratch);

@@ -222,8 +222,8 @@ function startWorker(module: WasmModule, memory: WasmMemory, tid: number, done: 
   });
 }
 
-let shared: Promise<LinalgRuntime> | undefined;
-let sharedThreads = 0;
+/** One runtime per thread count, started on first use and kept (its workers do not keep the process alive). */
+const runtimes = new Map<number, Promise<LinalgRuntime>>();
 
 /** Number of threads used by default: `GANKIT_THREADS` or all cores (at most 8). */
 export function defaultThreads(): number {
@@ -232,15 +232,16 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
-/** The process-wide kernels runtime (started on first use). */
+/** The process-wide kernels runtime for `threads` threads (started on first use). */
 export function getLinalg(threads = defaultThreads()): Promise<LinalgRuntime> {
-  if (!shared || sharedThreads !== threads) {
-    const previous = shared;
-    sharedThreads = threads;
-    shared = (async () => {
-      if (previous) await (await previous).terminate();
-      return LinalgRuntime.create(threads);
-    })();
+  if (!Number.isInteger(threads) || threads < 1) {
+    return Promise.reject(new GanKitError('INVALID_ARGUMENT', `threads must be a positive integer, got ${threads}`));
   }
-  return shared;
+  let runtime = runtimes.get(threads);
+  if (!runtime) {
+    runtime = LinalgRuntime.create(threads);
+    runtimes.set(threads, runtime);
+    runtime.catch(() => runtimes.delete(threads));
+  }
+  return runtime;
 }
