@@ -95,15 +95,16 @@ def main():
             order, at = torch.randperm(len(data)), 0
         real = data[order[at:at + a.batch_size]]
         at += a.batch_size
-        # D step with G fixed
-        fake = g(torch.randn(a.batch_size, a.latent)).detach()
-        real_logits, fake_logits = d(real), d(fake)
+        # D step with G fixed (fake.detach()), then the G step on the same samples with D fixed, as gankit-train
+        # does by default (shareGeneratorForward) and as the PyTorch DCGAN tutorial does.
+        fake = g(torch.randn(a.batch_size, a.latent))
+        real_logits, fake_logits = d(real), d(fake.detach())
         loss_d = bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
         # G step with D fixed (non-saturating)
-        fake_logits = d(g(torch.randn(a.batch_size, a.latent)))
+        fake_logits = d(fake)
         loss_g = bce(fake_logits, torch.ones_like(fake_logits))
         opt_g.zero_grad()
         loss_g.backward()

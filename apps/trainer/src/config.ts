@@ -109,6 +109,8 @@ const trainingSchema = z.strictObject({
   nCritic: positiveInt.default(1),
   /** Decay of the EMA generator (0 = no EMA generator). */
   emaDecay: z.number().min(0).max(1).default(0),
+  /** With n_critic 1: compute G(z) once for the D and the G step (PyTorch's detach pattern) instead of twice. */
+  shareGeneratorForward: z.boolean().default(true),
   /** Step from which the EMA starts averaging (before it, it copies the generator). */
   emaStart: nonNegativeInt.default(0),
 });

@@ -62,7 +62,7 @@ export interface TrainResult {
 }
 
 /** The RNG streams of a run, each saved in checkpoints so a resumed run draws the same numbers. */
-interface RunRngs {
+export interface RunRngs {
   latent: Rng;
   penalty: Rng;
   labels: Rng;
@@ -95,11 +95,11 @@ export async function readRunConfig(dir: string, overrides: ConfigOverrides = {}
   return validateConfig(deepMerge(raw, cli), path);
 }
 
-function variablesOf(model: tfl.LayersModel): tf.Variable[] {
+export function variablesOf(model: tfl.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-function callModel(model: tfl.LayersModel, inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
+export function callModel(model: tfl.LayersModel, inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
   const out = model.apply(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs, { training }) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }
@@ -113,7 +113,7 @@ function modelInputs(names: string[], byName: Record<string, tf.Tensor | undefin
 }
 
 /** The generator's inputs: z, plus labels for class-conditional models. */
-function generatorInputs(c: Components, z: tf.Tensor, labels: tf.Tensor | undefined): tf.Tensor[] {
+export function generatorInputs(c: Components, z: tf.Tensor, labels: tf.Tensor | undefined): tf.Tensor[] {
   return modelInputs(c.generatorInputs, { z, labels });
 }
 
@@ -149,70 +149,113 @@ function applyWithClipping(optimizer: ScheduledOptimizer, grads: tf.NamedTensorM
 }
 
 /** Scalars one step produces; read back from the device only on logging steps. */
-type StepScalars = Record<string, tf.Scalar>;
+export type StepScalars = Record<string, tf.Scalar>;
 
-/** One D step: G fixed (its forward runs outside the gradient tape), gradients for D only. */
+/**
+ * The D update (its own gradient tape over D's variables only, so G — whose output `fake` is — stays fixed),
+ * including penalties, gradient clipping and weight clipping. Must run inside a `tf.tidy`.
+ */
+export function discriminatorUpdate(
+  c: Components,
+  config: TrainConfig,
+  rngs: RunRngs,
+  batch: Batch,
+  fake: tf.Tensor,
+  fakeLabels: tf.Tensor1D | undefined,
+  dStep: number,
+  read: boolean,
+  kept: StepScalars,
+): void {
+  const critic = (x: tf.Tensor, cond?: tf.Tensor) => callModel(c.discriminator, discriminatorInputs(c, x, cond), true)[0] as tf.Tensor;
+  const condition = c.discriminatorInputs.includes('labels') ? batch.labels : undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const realOut = callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true);
+    const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, fakeLabels), true);
+    let loss = c.loss.discriminator(realOut[0] as tf.Tensor, fakeOut[0] as tf.Tensor);
+    if (read) {
+      kept.d_real = tf.keep(tf.mean(realOut[0] as tf.Tensor));
+      kept.d_fake = tf.keep(tf.mean(fakeOut[0] as tf.Tensor));
+    }
+    if (c.auxiliary && c.auxLoss && batch.labels && fakeLabels) {
+      const aux: tf.Scalar = tf.add(c.auxLoss(realOut[1] as tf.Tensor, batch.labels), c.auxLoss(fakeOut[1] as tf.Tensor, fakeLabels));
+      if (read) kept.d_aux = tf.keep(aux);
+      loss = tf.add(loss, tf.mul(config.loss.auxWeight, aux));
+    }
+    if (c.gradientPenalty) {
+      const gp = c.gradientPenalty(critic, batch.images, fake, rngs.penalty, condition);
+      if (read) kept.gp = tf.keep(gp);
+      loss = tf.add(loss, gp);
+    }
+    if (c.r1Penalty && dStep % config.regularizers.r1Every === 0) {
+      const r1 = c.r1Penalty(critic, batch.images, condition);
+      if (read) kept.r1 = tf.keep(r1);
+      loss = tf.add(loss, tf.mul(config.regularizers.r1Every, r1));
+    }
+    return loss;
+  }, variablesOf(c.discriminator));
+  applyWithClipping(c.dOptimizer, grads, c.clipGradNorm, read ? (norm) => (kept.d_grad_norm = tf.keep(norm)) : undefined);
+  if (c.clipWeights > 0) clipWeights(variablesOf(c.discriminator), c.clipWeights);
+  kept.d_loss = tf.keep(value);
+}
+
+/** G's loss on its own samples `fake` from the current D (plus the ACGAN term); D(real) only for relativistic losses. */
+export function generatorLoss(c: Components, config: TrainConfig, batch: Batch, fake: tf.Tensor, labels: tf.Tensor1D | undefined, read: boolean, kept: StepScalars): tf.Scalar {
+  const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, labels), true);
+  const realLogits = c.generatorNeedsRealLogits ? (callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true)[0] as tf.Tensor) : undefined;
+  let loss = c.loss.generator(fakeOut[0] as tf.Tensor, realLogits);
+  if (c.auxiliary && c.auxLoss && labels) {
+    const aux = c.auxLoss(fakeOut[1] as tf.Tensor, labels);
+    if (read) kept.g_aux = tf.keep(aux);
+    loss = tf.add(loss, tf.mul(config.loss.auxWeight, aux));
+  }
+  return loss;
+}
+
+/** One D step: G fixed (its forward runs outside any gradient tape), gradients for D only. */
 function discriminatorStep(c: Components, config: TrainConfig, rngs: RunRngs, batch: Batch, dStep: number, read: boolean): StepScalars {
   return tf.tidy(() => {
     const n = batch.images.shape[0];
-    const conditional = c.numClasses !== undefined;
-    const fakeLabels = conditional ? labelBatch(rngs.labels, n, c.numClasses as number) : undefined;
+    const fakeLabels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
     const z = latentBatch(rngs.latent, n, c.latentDim);
     const fake = callModel(c.generator, generatorInputs(c, z, fakeLabels), true)[0] as tf.Tensor;
     const kept: StepScalars = {};
-    const critic = (x: tf.Tensor, cond?: tf.Tensor) => callModel(c.discriminator, discriminatorInputs(c, x, cond), true)[0] as tf.Tensor;
-    const { value, grads } = tf.variableGrads(() => {
-      const realOut = callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true);
-      const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, fakeLabels), true);
-      let loss = c.loss.discriminator(realOut[0] as tf.Tensor, fakeOut[0] as tf.Tensor);
-      if (read) {
-        kept.d_real = tf.keep(tf.mean(realOut[0] as tf.Tensor));
-        kept.d_fake = tf.keep(tf.mean(fakeOut[0] as tf.Tensor));
-      }
-      if (c.auxiliary && c.auxLoss && batch.labels && fakeLabels) {
-        const aux: tf.Scalar = tf.add(c.auxLoss(realOut[1] as tf.Tensor, batch.labels), c.auxLoss(fakeOut[1] as tf.Tensor, fakeLabels));
-        if (read) kept.d_aux = tf.keep(aux);
-        loss = tf.add(loss, tf.mul(config.loss.auxWeight, aux));
-      }
-      if (c.gradientPenalty) {
-        const gp = c.gradientPenalty(critic, batch.images, fake, rngs.penalty, c.discriminatorInputs.includes('labels') ? batch.labels : undefined);
-        if (read) kept.gp = tf.keep(gp);
-        loss = tf.add(loss, gp);
-      }
-      if (c.r1Penalty && dStep % config.regularizers.r1Every === 0) {
-        const r1 = c.r1Penalty(critic, batch.images, c.discriminatorInputs.includes('labels') ? batch.labels : undefined);
-        if (read) kept.r1 = tf.keep(r1);
-        loss = tf.add(loss, tf.mul(config.regularizers.r1Every, r1));
-      }
-      return loss;
-    }, variablesOf(c.discriminator));
-    applyWithClipping(c.dOptimizer, grads, c.clipGradNorm, read ? (norm) => (kept.d_grad_norm = tf.keep(norm)) : undefined);
-    if (c.clipWeights > 0) clipWeights(variablesOf(c.discriminator), c.clipWeights);
-    kept.d_loss = tf.keep(value);
+    discriminatorUpdate(c, config, rngs, batch, fake, fakeLabels, dStep, read, kept);
     return kept;
   });
 }
 
-/** One G step: D fixed, gradients for G only; relativistic losses also see D(real). */
-function generatorStep(c: Components, config: TrainConfig, rngs: RunRngs, batch: Batch, read: boolean): StepScalars {
+/**
+ * A D step then a G step sharing one generator forward (PyTorch's `fake.detach()` pattern): G(z) is computed once
+ * inside G's gradient tape; the D update runs on it in a nested tape over D's variables only (so G stays fixed), then
+ * G's loss is taken from the updated D on the same samples and backpropagated through the recorded G forward.
+ */
+export function sharedStep(c: Components, config: TrainConfig, rngs: RunRngs, batch: Batch, dStep: number, read: boolean): StepScalars {
   return tf.tidy(() => {
     const n = batch.images.shape[0];
-    const conditional = c.numClasses !== undefined;
-    const labels = conditional ? labelBatch(rngs.labels, n, c.numClasses as number) : undefined;
+    const labels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
     const z = latentBatch(rngs.latent, n, c.latentDim);
-    const needsReal = c.generatorNeedsRealLogits;
     const kept: StepScalars = {};
     const { value, grads } = tf.variableGrads(() => {
       const fake = callModel(c.generator, generatorInputs(c, z, labels), true)[0] as tf.Tensor;
-      const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, labels), true);
-      const realLogits = needsReal ? (callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true)[0] as tf.Tensor) : undefined;
-      let loss = c.loss.generator(fakeOut[0] as tf.Tensor, realLogits);
-      if (c.auxiliary && c.auxLoss && labels) {
-        const aux = c.auxLoss(fakeOut[1] as tf.Tensor, labels);
-        if (read) kept.g_aux = tf.keep(aux);
-        loss = tf.add(loss, tf.mul(config.loss.auxWeight, aux));
-      }
-      return loss;
+      discriminatorUpdate(c, config, rngs, batch, fake, labels, dStep, read, kept);
+      return generatorLoss(c, config, batch, fake, labels, read, kept);
+    }, variablesOf(c.generator));
+    applyWithClipping(c.gOptimizer, grads, c.clipGradNorm, read ? (norm) => (kept.g_grad_norm = tf.keep(norm)) : undefined);
+    kept.g_loss = tf.keep(value);
+    return kept;
+  });
+}
+
+/** One G step: D fixed, gradients for G only. */
+function generatorStep(c: Components, config: TrainConfig, rngs: RunRngs, batch: Batch, read: boolean): StepScalars {
+  return tf.tidy(() => {
+    const n = batch.images.shape[0];
+    const labels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
+    const z = latentBatch(rngs.latent, n, c.latentDim);
+    const kept: StepScalars = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const fake = callModel(c.generator, generatorInputs(c, z, labels), true)[0] as tf.Tensor;
+      return generatorLoss(c, config, batch, fake, labels, read, kept);
     }, variablesOf(c.generator));
     applyWithClipping(c.gOptimizer, grads, c.clipGradNorm, read ? (norm) => (kept.g_grad_norm = tf.keep(norm)) : undefined);
     kept.g_loss = tf.keep(value);
@@ -372,6 +415,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     if (config.logging.tensorboard) tb = await EventFileWriter.create(paths.tensorboard);
 
     const total = config.training.steps;
+    // One generator forward serves the D and the G step when there is one D step per G step.
+    const shareForward = config.training.shareGeneratorForward && config.training.nCritic === 1;
     const batchSize = config.training.batchSize;
     const log = config.logging;
     let samplesPath: string | undefined;
@@ -409,24 +454,32 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const lrG = c.gOptimizer.nextLearningRate;
       const lrD = c.dOptimizer.nextLearningRate;
 
-      let dScalars: StepScalars = {};
-      let lastBatch: Batch | undefined;
-      for (let k = 0; k < config.training.nCritic; k++) {
+      let scalars: StepScalars;
+      if (shareForward) {
         const batch = await c.data.next();
         dSteps++;
-        disposeScalars(dScalars);
-        dScalars = discriminatorStep(c, config, rngs, batch, dSteps, read && k === config.training.nCritic - 1);
-        if (lastBatch) disposeBatch(lastBatch);
-        lastBatch = batch;
+        scalars = sharedStep(c, config, rngs, batch, dSteps, read);
+        disposeBatch(batch);
+      } else {
+        let dScalars: StepScalars = {};
+        let lastBatch: Batch | undefined;
+        for (let k = 0; k < config.training.nCritic; k++) {
+          const batch = await c.data.next();
+          dSteps++;
+          disposeScalars(dScalars);
+          dScalars = discriminatorStep(c, config, rngs, batch, dSteps, read && k === config.training.nCritic - 1);
+          if (lastBatch) disposeBatch(lastBatch);
+          lastBatch = batch;
+        }
+        scalars = { ...dScalars, ...generatorStep(c, config, rngs, lastBatch as Batch, read) };
+        disposeBatch(lastBatch as Batch);
       }
-      const gScalars = generatorStep(c, config, rngs, lastBatch as Batch, read);
-      disposeBatch(lastBatch as Batch);
       c.ema?.update();
       step = next;
       windowImages += batchSize * config.training.nCritic;
 
       if (read) {
-        const values = { ...(await readScalars(dScalars)), ...(await readScalars(gScalars)) };
+        const values = await readScalars(scalars);
         finiteOrThrow(step, { d_loss: values.d_loss ?? 0, g_loss: values.g_loss ?? 0 }, lastCheckpoint);
         const now = performance.now();
         const imagesPerSec = (windowImages * 1000) / Math.max(1, now - windowStart);
@@ -456,8 +509,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         reporter?.progress(event);
         options.onProgress?.(event);
       } else {
-        disposeScalars(dScalars);
-        disposeScalars(gScalars);
+        disposeScalars(scalars);
       }
       if (doSample) samplesPath = await writeSampleGrid(c, paths, step, fixed, tb);
       if (doCheckpoint) {
