@@ -1,0 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng, fileSystem, initBackend } from '@gankit/core';
+import { mnist, writeIdx } from '@gankit/data';
+import { createGan } from '@gankit/models';
+import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
+
+const cli = repoPath('apps', 'eval', 'dist', 'cli.js');
+let work: string;
+
+async function writeDigits(dir: string, images: Uint8Array, from: number, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const pixels = images.subarray((from + i) * 784, (from + i + 1) * 784);
+    await sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(dir, `${String(i).padStart(5, '0')}.png`));
+  }
+}
+
+async function writeNoise(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const rng = createRng(5);
+  for (let i = 0; i < count; i++) {
+    const pixels = Uint8Array.from({ length: 784 }, () => rng.int(256));
+    await sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(dir, `${i}.png`));
+  }
+}
+
+function evalCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+  return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', ...env } });
+}
+
+async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; nReal: number | null; nFake: number | null; warnings: string[] }> {
+  const result = await evalCli([...args, '--json']);
+  expect(result.stderr.split('\n').filter((l) => l.includes('error'))).toEqual([]);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Awaited<ReturnType<typeof evalJson>>;
+}
+
+function metric(report: Awaited<ReturnType<typeof evalJson>>, name: string): number {
+  const row = report.metrics.find((m) => m.metric === name);
+  if (!row) throw new Error(`no ${name} in ${JSON.stringify(report.metrics)}`);
+  return row.value;
+}
+
+beforeAll(async () => {
+  await buildPackage('@gankit/eval');
+  work = await mkdtemp(join(tmpdir(), 'gankit-eval-'));
+  const train = await mnist({ split: 'train' });
+  const test = await mnist({ split: 'test' });
+  await writeDigits(join(work, 'train'), train.images, 0, 400);
+  await writeDigits(join(work, 'test'), test.images, 0, 400);
+  await writeNoise(join(work, 'noise'), 400);
+});
+
+describe('gankit-eval usage', () => {
+  it('prints help and version, and rejects bad usage with one line and exit 2', async () => {
+    const help = await evalCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: gankit-eval <command>/);
+    expect((await evalCli(['--version'])).stdout).toMatch(/^gankit-eval \d+\.\d+\.\d+/);
+    for (const args of [['fid', 'a'], ['nope', 'a', 'b'], ['fid', 'a', 'b', '--batch-size', '0'], ['stats', 'a'], ['fid', 'a', 'b', '--bogus']]) {
+      const r = await evalCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^gankit-eval: error: .*see gankit-eval --help/);
+    }
+  });
+
+  it('names a missing input and where to get missing Inception weights, in one line', async () => {
+    const missing = await evalCli(['fid', join(work, 'nowhere'), join(work, 'test'), '--extractor', 'mnist']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^gankit-eval: error: input ".*nowhere" does not exist/);
+    const noWeights = await evalCli(['fid', join(work, 'train'), join(work, 'test')]);
+    expect(noWeights.code).toBe(1);
+    const lines = noWeights.stderr.trim().split('\n').filter((l) => !l.includes('warning'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/pt_inception-2015-12-05-6726825d\.pth/);
+    expect(lines[0]).toMatch(/GANKIT_INCEPTION_WEIGHTS|--weights/);
+  });
+});
+
+describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
+  it('gives FID ≈ 0 for a set against itself, small for train vs test, large for noise', async () => {
+    const self = metric(await evalJson(['fid', join(work, 'test'), join(work, 'test'), '--extractor', 'mnist']), 'FID');
+    const trainTest = metric(await evalJson(['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist']), 'FID');
+    const noise = metric(await evalJson(['fid', join(work, 'train'), join(work, 'noise'), '--extractor', 'mnist']), 'FID');
+    expect(Math.abs(self)).toBeLessThan(1e-6 * Math.max(1, trainTest));
+    expect(trainTest).toBeGreaterThan(0);
+    expect(noise).toBeGreaterThan(20 * trainTest);
+  });
+
+  it('`all` equals the separate commands (one feature pass, same numbers)', async () => {
+    const a = join(work, 'train');
+    const b = join(work, 'test');
+    const all = await evalJson(['all', a, b, '--extractor', 'mnist', '--kid-subsets', '10', '--kid-subset-size', '100']);
+    const fid = await evalJson(['fid', a, b, '--extractor', 'mnist']);
+    const kid = await evalJson(['kid', a, b, '--extractor', 'mnist', '--kid-subsets', '10', '--kid-subset-size', '100']);
+    const pr = await evalJson(['pr', a, b, '--extractor', 'mnist']);
+    const is = await evalJson(['is', b, '--extractor', 'mnist']);
+    expect(metric(all, 'FID')).toBeCloseTo(metric(fid, 'FID'), 9);
+    expect(metric(all, 'KID')).toBeCloseTo(metric(kid, 'KID'), 12);
+    expect(metric(all, 'precision')).toBe(metric(pr, 'precision'));
+    expect(metric(all, 'recall')).toBe(metric(pr, 'recall'));
+    expect(metric(all, 'IS')).toBeCloseTo(metric(is, 'IS'), 9);
+    expect(all.nReal).toBe(400);
+    expect(all.nFake).toBe(400);
+  });
+
+  it('reads named datasets and IDX files and prints a readable table', async () => {
+    const table = await evalCli(['fid', 'mnist:test', join(work, 'test'), '--extractor', 'mnist', '--num', '400']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^metric\s+value\s+± std/m);
+    expect(table.stdout).toMatch(/^FID\s+\d/m);
+    expect(table.stdout).toMatch(/^N real\s+400/m);
+    expect(table.stdout).toMatch(/^extractor\s+mnist-classifier/m);
+    expect(table.stdout).toMatch(/^backend\s+(wasm|tensorflow|cpu)/m);
+    // the same 400 test digits through the PNG folder and through the named dataset: identical pixels
+    expect(Number(/^FID\s+(\S+)/m.exec(table.stdout)?.[1])).toBeLessThan(1e-6);
+    const test = await mnist({ split: 'test' });
+    const idx = join(work, 't10k-images-idx3-ubyte.gz');
+    await writeIdx(idx, { dtype: 'uint8', shape: [400, 28, 28], data: test.images.slice(0, 400 * 784) }, { gzip: true });
+    expect(metric(await evalJson(['fid', idx, join(work, 'test'), '--extractor', 'mnist']), 'FID')).toBeLessThan(1e-6);
+  });
+
+  it('caches reference statistics and recomputes them when the folder changes', async () => {
+    const cache = join(work, 'cache');
+    const args = ['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist', '--cache', cache];
+    const first = metric(await evalJson(args), 'FID');
+    const second = metric(await evalJson(args), 'FID');
+    expect(second).toBeCloseTo(first, 9);
+    const entries = spawnSync('ls', [cache], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(entries.filter((e) => e.endsWith('.npz'))).toHaveLength(1);
+    await writeDigits(join(work, 'train', 'extra'), (await mnist({ split: 'train' })).images, 500, 3);
+    const changed = await evalJson(args);
+    expect(changed.nReal).toBe(403);
+    const after = spawnSync('ls', [cache], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(after.filter((e) => e.endsWith('.npz'))).toHaveLength(2);
+  });
+});
+
+describe('gankit-eval with statistics files', () => {
+  const python = referencePython(['numpy', 'scipy']);
+
+  it.runIf(python)('`fid a.npz b.npz` equals SciPy (pytorch-fid formula) to 1e-6', async () => {
+    for (const [dim, seed] of [[16, 1], [256, 2]] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'gankit-eval-npz-'));
+      const ref = spawnSync(python as string, [repoPath('apps', 'eval', 'test', 'fixtures', 'fid_npz.py'), dir, String(dim), String(seed)], { encoding: 'utf8' });
+      expect(ref.status, ref.stderr).toBe(0);
+      const expected = (JSON.parse(ref.stdout) as { fid: number }).fid;
+      const got = metric(await evalJson(['fid', join(dir, 'a.npz'), join(dir, 'b.npz')]), 'FID');
+      expect(Math.abs(got - expected) / expected).toBeLessThan(1e-6);
+    }
+  });
+
+  it.runIf(python)('`stats` writes a file NumPy loads with float64 mu [d] and sigma [d, d]', async () => {
+    const out = join(work, 'ref.npz');
+    const result = await evalCli(['stats', join(work, 'test'), '--out', out, '--extractor', 'mnist']);
+    expect(result.code, result.stderr).toBe(0);
+    const check = spawnSync(python as string, ['-c', `import numpy as np, json; f = np.load(${JSON.stringify(out)}); print(json.dumps({k: [str(f[k].dtype), list(f[k].shape)] for k in f.files}))`], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    const arrays = JSON.parse(check.stdout) as Record<string, [string, number[]]>;
+    expect(Object.keys(arrays).sort()).toEqual(['mu', 'sigma']);
+    const d = arrays.mu![1][0]!;
+    expect(arrays.mu).toEqual(['float64', [d]]);
+    expect(arrays.sigma).toEqual(['float64', [d, d]]);
+    // and gankit reads it back as the FID reference: FID(test stats, test images) ≈ 0
+    const fid = metric(await evalJson(['fid', out, join(work, 'test'), '--extractor', 'mnist']), 'FID');
+    expect(Math.abs(fid)).toBeLessThan(1e-6);
+  });
+});
+
+describe('gankit-eval on an exported generator', () => {
+  it('samples --num images with --seed: same seed, same numbers; another seed, other numbers', async () => {
+    await initBackend({ backend: 'cpu' });
+    const gan = createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], latentDim: 16, seed: 3 });
+    const dir = join(work, 'generator');
+    await gan.generator.save(fileSystem(dir));
+    gan.generator.dispose();
+    gan.discriminator.dispose();
+    expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0);
+    const args = ['is', dir, '--num', '120', '--extractor', 'mnist', '--splits', '2'];
+    const a = await evalJson([...args, '--seed', '7']);
+    const b = await evalJson([...args, '--seed', '7']);
+    const c = await evalJson([...args, '--seed', '8']);
+    expect(a.nFake).toBe(120);
+    expect(metric(a, 'IS')).toBe(metric(b, 'IS'));
+    expect(metric(a, 'IS')).not.toBe(metric(c, 'IS'));
+    await writeFile(join(work, 'marker'), 'done');
+  });
+});

@@ -1,0 +1,48 @@
+/** One metric row of an evaluation. */
+export interface MetricRow {
+  metric: string;
+  value: number;
+  std?: number;
+}
+
+/** Everything an evaluation measured and how: printed as a table or as one JSON object. */
+export interface EvalReport {
+  command: string;
+  metrics: MetricRow[];
+  nReal: number | null;
+  nFake: number | null;
+  extractor: string;
+  resize: string;
+  backend: string;
+  inputs: string[];
+  warnings: string[];
+  seconds: number;
+  output?: string;
+}
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(4);
+  return value.toFixed(4);
+}
+
+/** Renders a report as an aligned plain-text table with the settings underneath. */
+export function formatTable(report: EvalReport): string {
+  const header = ['metric', 'value', '± std'];
+  const rows = report.metrics.map((m) => [m.metric, formatNumber(m.value), m.std === undefined ? '' : formatNumber(m.std)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const settings = [
+    ['N real', report.nReal === null ? '-' : String(report.nReal)],
+    ['N fake', report.nFake === null ? '-' : String(report.nFake)],
+    ['extractor', report.extractor],
+    ['resize', report.resize],
+    ['backend', report.backend],
+    ['time', `${report.seconds.toFixed(1)} s`],
+  ];
+  if (report.output) settings.push(['written', report.output]);
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
+  for (const [k, v] of settings) out.push(`${(k ?? '').padEnd(10)} ${v ?? ''}`);
+  return out.join('\n');
+}
