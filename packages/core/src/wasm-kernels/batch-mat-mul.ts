@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, release, requireInput, transpose, type KernelArgs, type WasmBackend } from './wasm-backend';
-
-/** The wasm kernels gankit wraps, captured before gankit's own registration replaces them. */
-const stock = new Map<string, tf.KernelFunc>();
-
-/** Remembers wasm's own kernelFunc for `name` (called by the registration before replacing it). */
-export function rememberStockMatMul(name: string, kernelFunc: tf.KernelFunc): void {
-  stock.set(name, kernelFunc);
-}
+import { asWasmBackend, release, requireInput, runStockKernel, transpose, type KernelArgs, type WasmBackend } from './wasm-backend';
 
 function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   const rank = x.shape.length;
@@ -24,8 +16,6 @@ function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
  */
 function untransposed(name: string) {
   return (args: KernelArgs): tf.TensorInfo => {
-    const kernelFunc = stock.get(name);
-    if (kernelFunc === undefined) throw new Error(`wasm kernel ${name} was not captured`);
     const backend = asWasmBackend(args.backend);
     const attrs = { ...(args.attrs ?? {}) } as Record<string, unknown>;
     const inputs = { ...args.inputs };
@@ -42,9 +32,9 @@ function untransposed(name: string) {
       inputs.b = b;
       attrs.transposeB = false;
     }
-    const out = kernelFunc({ inputs, backend: args.backend as object, attrs: attrs as tf.NamedAttrMap });
+    const out = runStockKernel(name, { inputs, backend: args.backend, attrs: attrs as tf.NamedAttrMap });
     release(backend, ...temporaries);
-    return out as tf.TensorInfo;
+    return out;
   };
 }
 

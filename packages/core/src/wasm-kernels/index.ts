@@ -5,18 +5,19 @@ import { conv2DBackpropInput } from './conv2d-backprop-input';
 export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
 export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
-import { batchMatMul, fusedMatMul, rememberStockMatMul } from './batch-mat-mul';
+import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import { mean, sum } from './leading-axes-reduce';
 import { tile } from './tile';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
-import type { KernelArgs } from './wasm-backend';
+import { rememberStockKernel, type KernelArgs } from './wasm-backend';
 
 interface GanKitKernel {
   kernelName: string;
   kernelFunc: (args: KernelArgs) => tf.TensorInfo;
   /** `fill`: only where wasm has no kernel; `replace`: also over wasm's own (slower) kernel. */
   mode: 'fill' | 'replace';
-  /** Receives wasm's own kernelFunc when gankit's kernel wraps it. */
-  wraps?: (stock: tf.KernelFunc) => void;
+  /** gankit's kernel delegates some cases to wasm's own, which is captured at registration. */
+  wraps?: true;
 }
 
 const KERNELS: GanKitKernel[] = [
@@ -26,8 +27,10 @@ const KERNELS: GanKitKernel[] = [
   { kernelName: tf.DepthwiseConv2dNativeBackpropInput, kernelFunc: depthwiseConv2dNativeBackpropInput, mode: 'fill' },
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum, mode: 'fill' },
   { kernelName: tf.Tile, kernelFunc: tile, mode: 'replace' },
-  { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul, mode: 'replace', wraps: (f) => rememberStockMatMul(tf.BatchMatMul, f) },
-  { kernelName: tf._FusedMatMul, kernelFunc: fusedMatMul, mode: 'replace', wraps: (f) => rememberStockMatMul(tf._FusedMatMul, f) },
+  { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul, mode: 'replace', wraps: true },
+  { kernelName: tf._FusedMatMul, kernelFunc: fusedMatMul, mode: 'replace', wraps: true },
+  { kernelName: tf.Sum, kernelFunc: sum, mode: 'replace', wraps: true },
+  { kernelName: tf.Mean, kernelFunc: mean, mode: 'replace', wraps: true },
 ];
 
 /** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */
@@ -41,10 +44,10 @@ function install(kernel: GanKitKernel): void {
   const existing = tf.getKernel(kernel.kernelName, 'wasm');
   if (existing !== undefined) {
     stockKernels.set(kernel.kernelName, existing);
-    kernel.wraps?.(existing.kernelFunc);
+    if (kernel.wraps) rememberStockKernel(kernel.kernelName, existing.kernelFunc);
     tf.unregisterKernel(kernel.kernelName, 'wasm');
   }
-  if (existing === undefined && kernel.wraps !== undefined) return;
+  if (existing === undefined && kernel.wraps) return;
   // Keep wasm's setup function: it binds the wasm exports the stock kernel (wrapped, or switched back to) calls.
   tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc, setupFunc: existing?.setupFunc });
 }
@@ -52,8 +55,8 @@ function install(kernel: GanKitKernel): void {
 /**
  * Registers gankit's training kernels for the wasm backend (call it after importing
  * `@tensorflow/tfjs-backend-wasm`): the conv backprops wasm lacks or runs slowly, composed of XNNPACK-backed
- * wasm kernels, UnsortedSegmentSum, and faster Tile/BatchMatMul/_FusedMatMul (wasm's own run naive loops for
- * tiles and transposed operands). Idempotent; returns the names of the gankit kernels now active.
+ * wasm kernels, UnsortedSegmentSum, and faster Tile/BatchMatMul/_FusedMatMul/Sum/Mean (wasm's own run naive
+ * loops for tiles and transposed operands, and transpose before reducing leading axes). Idempotent; returns the names of the gankit kernels now active.
  */
 export function registerWasmTrainingKernels(): string[] {
   const active: string[] = [];

@@ -96,7 +96,7 @@ beforeAll(async () => {
 });
 
 describe('registerWasmTrainingKernels', () => {
-  it('registers the conv backprops, UnsortedSegmentSum and the faster Tile/matmuls, idempotently', () => {
+  it('registers the conv backprops, UnsortedSegmentSum and the faster Tile/matmuls/reductions, idempotently', () => {
     const names = registerWasmTrainingKernels();
     expect(names).toEqual([
       'Conv2DBackpropFilter',
@@ -107,6 +107,8 @@ describe('registerWasmTrainingKernels', () => {
       'Tile',
       'BatchMatMul',
       '_FusedMatMul',
+      'Sum',
+      'Mean',
     ]);
     expect(registerWasmTrainingKernels()).toEqual(names);
   });
@@ -296,5 +298,25 @@ describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => 
         tf.fused.matMul({ a: tf.tensor2d(a, c.a as [number, number]), b: tf.tensor2d(b, c.b as [number, number]), transposeA: c.transposeA, transposeB: c.transposeB, bias: tf.tensor1d(bias), activation: 'leakyrelu', leakyreluAlpha: 0.2 }),
       ),
     ).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('Sum and Mean on wasm (one-pass leading-axes reduction, else wasm\'s own)', () => {
+  const x = normalValues(61, 3 * 4 * 5 * 6);
+  it.each([
+    { axis: [0, 1, 2], keepDims: false },
+    { axis: [0, 1, 2], keepDims: true },
+    { axis: [1, 0], keepDims: false },
+    { axis: 0, keepDims: false },
+    { axis: [1, 2], keepDims: false },
+    { axis: [3], keepDims: true },
+    { axis: [0, 1, 2, 3], keepDims: false },
+  ])('sum and mean over $axis (keepDims $keepDims) agree with cpu', async ({ axis, keepDims }) => {
+    const input = (): tf.Tensor => tf.tensor(x, [3, 4, 5, 6]);
+    expect(await agree(() => [tf.sum(input(), axis, keepDims), tf.mean(input(), axis, keepDims)])).toBeLessThan(TOLERANCE);
+  });
+  it('keeps int32 sums exact', async () => {
+    const ints = Int32Array.from(x, (v) => Math.round(100 * v));
+    expect(await agree(() => tf.cast(tf.sum(tf.tensor(ints, [3, 4, 5, 6], 'int32'), [0, 1]), 'float32'))).toBe(0);
   });
 });

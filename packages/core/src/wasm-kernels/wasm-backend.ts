@@ -93,3 +93,20 @@ export function crop4d(backend: WasmBackend, x: tf.TensorInfo, begin: number[], 
   }
   return out;
 }
+
+/** wasm's own kernelFuncs that gankit wraps, captured by the registration before it replaces them. */
+const stockKernelFuncs = new Map<string, tf.KernelFunc>();
+
+/** Remembers wasm's own kernelFunc for `name` (called by the registration before replacing it). */
+export function rememberStockKernel(name: string, kernelFunc: tf.KernelFunc): void {
+  stockKernelFuncs.set(name, kernelFunc);
+}
+
+/** Runs wasm's own (replaced) kernel `name` with the given arguments. */
+export function runStockKernel(name: string, args: KernelArgs): tf.TensorInfo {
+  const kernelFunc = stockKernelFuncs.get(name);
+  if (kernelFunc === undefined) throw new Error(`wasm kernel ${name} was not captured`);
+  const out = kernelFunc({ inputs: args.inputs, backend: args.backend as object, attrs: args.attrs ?? {} });
+  if (Array.isArray(out)) throw new Error(`kernel ${name} returned several outputs`);
+  return out;
+}

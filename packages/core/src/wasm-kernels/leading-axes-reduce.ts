@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { asWasmBackend, requireInput, runStockKernel, type KernelArgs } from './wasm-backend';
+
+/** The number of leading axes reduced when `axis` is exactly 0..k-1 (k < rank), else 0. */
+function leadingAxesCount(axis: number | number[], shape: number[]): number {
+  const axes = tf.util.parseAxisParam(axis, shape).sort((a, b) => a - b);
+  const count = axes.length;
+  if (count === 0 || count >= shape.length) return 0;
+  return axes.every((a, i) => a === i) ? count : 0;
+}
+
+/**
+ * Sums (or averages) a float32 tensor over its leading axes, e.g. a bias or batch-norm gradient over
+ * [batch, height, width] of NHWC: one pass with float64 accumulators per channel. wasm's own Sum/Mean first
+ * transpose the reduced axes to the end (a full copy).
+ */
+function reduceLeadingAxes(name: 'Sum' | 'Mean') {
+  return (args: KernelArgs): tf.TensorInfo => {
+    const x = requireInput(args.inputs, 'x');
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const count = x.dtype === 'float32' ? leadingAxesCount(axis, x.shape) : 0;
+    if (count === 0) return runStockKernel(name, args);
+    const backend = asWasmBackend(args.backend);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, count));
+    const innerShape = x.shape.slice(count);
+    const inner = tf.util.sizeFromShape(innerShape);
+    const outShape = keepDims ? [...x.shape.slice(0, count).map(() => 1), ...innerShape] : innerShape;
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    const acc = new Float64Array(inner);
+    for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < inner; j++, o++) acc[j]! += src[o]!;
+    const scale = name === 'Mean' ? 1 / rows : 1;
+    for (let j = 0; j < inner; j++) dst[j] = acc[j]! * scale;
+    return out;
+  };
+}
+
+/** Sum for wasm: one pass over leading axes; other reductions go to wasm's own Sum. */
+export const sum = reduceLeadingAxes('Sum');
+/** Mean for wasm: one pass over leading axes; other reductions go to wasm's own Mean. */
+export const mean = reduceLeadingAxes('Mean');
