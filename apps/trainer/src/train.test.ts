@@ -99,6 +99,24 @@ describe('train()', () => {
     expect(metrics.every((m) => typeof m.gp === 'number' && Number.isFinite(m.gp))).toBe(true);
   });
 
+  it('keeps the tensor count flat over steps (DCGAN with batch norm, shared G forward, EMA, R1 on wasm)', async () => {
+    const config = validateConfig({
+      name: 'flat-shared',
+      backend: 'wasm',
+      data: { source: 'mnist', limit: 64 },
+      model: { architecture: 'dcgan', width: 4, latentDim: 8 },
+      loss: { name: 'standard', realLabel: 0.9 },
+      regularizers: { r1: 1, r1Every: 2 },
+      optimizers: { generator: { learningRate: 2e-4 }, discriminator: { learningRate: 2e-4 } },
+      training: { steps: 8, batchSize: 8, emaDecay: 0.9 },
+      logging: { logEvery: 1, sampleEvery: 4, checkpointEvery: 4, keepLast: 1, tensorboard: false, report: false, sampleCount: 4 },
+    });
+    const counts: number[] = [];
+    await train(config, { out: join(await tempDir(), 'run'), onProgress: () => counts.push(tf.memory().numTensors) });
+    expect(counts).toHaveLength(8);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+  });
+
   it('stops on a non-finite loss naming the step and the loss, keeping the last good checkpoint', async () => {
     const out = join(await tempDir(), 'run');
     await train(mlpConfig('cpu', { training: { steps: 4, batchSize: 16 } }), { out });

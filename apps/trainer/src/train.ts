@@ -520,8 +520,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       }
     }
 
-    if (interrupted && lastCheckpoint !== step) {
-      await checkpointNow();
+    if (interrupted) {
+      if (lastCheckpoint !== step) await checkpointNow();
       reporter?.info(`interrupted: checkpoint written at step ${step}; continue with --resume ${paths.root}`, { interruptedAt: step });
     }
     let generatorPath: string | undefined;
