@@ -80,7 +80,11 @@ function numpy(p1, p2) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'gankit-bench-metrics-'));
 try {
