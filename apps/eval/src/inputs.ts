@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, fileError, fileSystem } from '@gankit/core';
+import { GanKitError, createRng, fileError, fileSystem, type Rng } from '@gankit/core';
 import { idxSource, imageFolder, loadNamedDataset, type ImageShape, type ImageSource } from '@gankit/data';
 import '@gankit/models';
 import { fingerprintPath } from './fingerprint';
@@ -133,25 +133,49 @@ async function generatorModelDir(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** How to sample one extra generator input: class labels `[B, 1]` or continuous codes `[B, dim]` in U(-1, 1) (InfoGAN). */
+type ExtraInput = { kind: 'labels'; numClasses: number } | { kind: 'continuous'; dim: number };
+
 interface GeneratorSignature {
   latentDim: number;
-  numClasses: number | undefined;
+  extras: ExtraInput[];
 }
 
-/** Reads the generator's latent size and class count from its inputs (and gankit metadata when present). */
+/** The class count of a conditional generator, from the label layer's config (`numClasses`, or Embedding's `inputDim`). */
+function numClassesOf(model: tfl.LayersModel, dir: string): number {
+  for (const layer of model.layers) {
+    const config = layer.getConfig() as { numClasses?: unknown; inputDim?: unknown };
+    if (typeof config.numClasses === 'number') return config.numClasses;
+    if (layer.getClassName() === 'Embedding' && typeof config.inputDim === 'number') return config.inputDim;
+  }
+  throw new GanKitError('UNSUPPORTED_FORMAT', `${dir}: a conditional generator whose layers do not say how many classes it has; cannot sample labels`, { path: dir });
+}
+
+/** Reads the generator's latent size and how to sample its other inputs (labels, InfoGAN codes). */
 function generatorSignature(model: tfl.LayersModel, dir: string): GeneratorSignature {
-  const [zInput, labelInput] = model.inputs;
+  const [zInput, ...others] = model.inputs;
   const latentDim = zInput?.shape[1];
   if (typeof latentDim !== 'number' || zInput?.shape.length !== 2) {
     throw new GanKitError('UNSUPPORTED_FORMAT', `${dir}: expected a generator whose first input is a latent vector [batch, latentDim], got ${JSON.stringify(zInput?.shape)}`, { path: dir });
   }
-  if (!labelInput) return { latentDim, numClasses: undefined };
-  const embedding = model.layers.find((l) => l.getClassName() === 'Embedding');
-  const inputDim = (embedding?.getConfig() as { inputDim?: number } | undefined)?.inputDim;
-  if (typeof inputDim !== 'number') {
-    throw new GanKitError('UNSUPPORTED_FORMAT', `${dir}: a conditional generator without an Embedding layer; cannot tell how many classes to sample`, { path: dir });
+  const extras = others.map((input): ExtraInput => {
+    const dim = input.shape[1];
+    if (input.shape.length !== 2 || typeof dim !== 'number') {
+      throw new GanKitError('UNSUPPORTED_FORMAT', `${dir}: unsupported generator input of shape ${JSON.stringify(input.shape)}; expected [batch, 1] labels or [batch, dim] codes`, { path: dir });
+    }
+    return dim === 1 ? { kind: 'labels', numClasses: numClassesOf(model, dir) } : { kind: 'continuous', dim };
+  });
+  return { latentDim, extras };
+}
+
+/** Seeded generator inputs for `n` samples: z ~ N(0, 1), labels uniform over the classes, codes ~ U(-1, 1). */
+function sampleGeneratorInputs(signature: GeneratorSignature, n: number, rng: Rng): tf.Tensor[] {
+  const inputs = [tf.tensor2d(rng.normalArray(n * signature.latentDim), [n, signature.latentDim])];
+  for (const extra of signature.extras) {
+    if (extra.kind === 'labels') inputs.push(tf.tensor2d(Float32Array.from({ length: n }, () => rng.int(extra.numClasses)), [n, 1]));
+    else inputs.push(tf.tensor2d(rng.uniformArray(n * extra.dim, -1, 1), [n, extra.dim]));
   }
-  return { latentDim, numClasses: inputDim };
+  return inputs;
 }
 
 /** Maps generator output in [-1, 1] to uint8 exactly as torchvision's save_image: clamp((x+1)/2·255 + 0.5). */
@@ -166,7 +190,7 @@ function toUint8(images: tf.Tensor): Uint8Array {
 
 async function generatorInput(spec: string, modelDir: string, options: InputOptions): Promise<ImageInput> {
   const model = await tfl.loadLayersModel(fileSystem(modelDir));
-  const { latentDim, numClasses } = generatorSignature(model, modelDir);
+  const signature = generatorSignature(model, modelDir);
   const outShape = model.outputs[0]?.shape;
   if (!outShape || outShape.length !== 4) {
     throw new GanKitError('UNSUPPORTED_FORMAT', `${modelDir}: expected a generator producing images [batch, H, W, C], got ${JSON.stringify(outShape)}`, { path: modelDir });
@@ -183,11 +207,7 @@ async function generatorInput(spec: string, modelDir: string, options: InputOpti
       const rng = createRng(options.seed);
       for (let done = 0; done < count; done += batchSize) {
         const n = Math.min(batchSize, count - done);
-        const inputs = [tf.tensor2d(rng.normalArray(n * latentDim), [n, latentDim])];
-        if (numClasses !== undefined) {
-          const labels = new Float32Array(n).map(() => rng.int(numClasses));
-          inputs.push(tf.tensor2d(labels, [n, 1]));
-        }
+        const inputs = sampleGeneratorInputs(signature, n, rng);
         const out = model.predict(inputs.length === 1 ? inputs[0] as tf.Tensor : inputs) as tf.Tensor;
         const data = toUint8(out);
         tf.dispose([...inputs, out]);
