@@ -117,6 +117,28 @@ describe('train()', () => {
     expect(new Set(counts.slice(1)).size).toBe(1);
   });
 
+  it('evaluates MNIST FID/IS every K steps with the bundled classifier and keeps the best checkpoint', async () => {
+    const config = mlpConfig('wasm', {
+      training: { steps: 6, batchSize: 16 },
+      logging: { logEvery: 1, sampleEvery: 6, checkpointEvery: 2, keepLast: 1, evalEvery: 2, metric: 'mnist-fid', evalSamples: 250, tensorboard: false, report: true, sampleCount: 4 },
+    });
+    const out = join(await tempDir(), 'run');
+    const result = await train(config, { out });
+    const evals = (await readMetrics(runPaths(out))).filter((r) => r.eval_mnist_fid !== undefined);
+    expect(evals.map((r) => r.step)).toEqual([2, 4, 6]);
+    for (const r of evals) {
+      expect(r.eval_mnist_fid).toBeGreaterThan(0);
+      expect(r.eval_mnist_is).toBeGreaterThanOrEqual(1);
+    }
+    expect(result.metrics.mnist_fid).toBe(evals[2]!.eval_mnist_fid);
+    const best = JSON.parse(await readFile(join(out, 'checkpoints', 'best.json'), 'utf8')) as { step: number; metric: string; value: number };
+    const lowest = evals.reduce((a, b) => ((b.eval_mnist_fid as number) < (a.eval_mnist_fid as number) ? b : a));
+    expect(best).toEqual({ step: lowest.step, metric: 'mnist_fid', value: lowest.eval_mnist_fid });
+    // keepLast 1 plus the best one
+    expect((await readdir(join(out, 'checkpoints'))).filter((d) => d.startsWith('step-')).sort()).toEqual([...new Set([`step-${best.step}`, 'step-6'])].sort());
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('eval_mnist_fid');
+  });
+
   it('stops on a non-finite loss naming the step and the loss, keeping the last good checkpoint', async () => {
     const out = join(await tempDir(), 'run');
     await train(mlpConfig('cpu', { training: { steps: 4, batchSize: 16 } }), { out });
