@@ -1,7 +1,8 @@
-// Registers TF.js's gradient functions (tfjs-core 4.x no longer registers them on import; tfjs-layers and the
-// @tensorflow/tfjs union do). tsup bundles this module into dist so it also runs under plain Node, where
-// tfjs-core's ESM dist files cannot be imported one by one. Registering twice is harmless.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The standard TF.js gradient functions come from @gankit/core: tfjs-core 4.x registers none on import, and
+// importing @gankit/core loads @tensorflow/tfjs-layers, whose Node bundle registers the complete list into the
+// one shared registry. `gradientsRegisteredBy` is used below (not just imported for its side effect) so that no
+// bundler can drop the import; ESM evaluates @gankit/core before this module, so the fixes below run after it.
+import { GanKitError, gradientsRegisteredBy } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -11,8 +12,21 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 const PIECEWISE_CONSTANT_KERNELS = ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual'] as const;
 
-/** Registers zero gradients for comparison kernels that lack one, so second-order gradients pass through them. */
+/** A kernel whose gradient the standard registration always provides; its absence means it has not run. */
+const STANDARD_GRADIENT_PROBE = 'LeakyRelu';
+
+/** Throws unless TF.js's standard gradients are registered (they come from importing @gankit/core). */
+function assertStandardGradientsRegistered(): void {
+  if (tf.getGradient(STANDARD_GRADIENT_PROBE) !== undefined) return;
+  throw new GanKitError(
+    'MISSING_DEPENDENCY',
+    `TF.js's standard gradients are not registered (no gradient for ${STANDARD_GRADIENT_PROBE}); they are expected from ${gradientsRegisteredBy}, loaded by @gankit/core: install @tensorflow/tfjs-layers 4.22.0 next to @tensorflow/tfjs-core`,
+  );
+}
+
+/** Registers zero gradients for comparison kernels that lack one (after the standard ones; `MISSING_DEPENDENCY` if those are absent), so second-order gradients pass through them. */
 export function registerSecondOrderGradientFixes(): string[] {
+  assertStandardGradientsRegistered();
   const added: string[] = [];
   for (const kernelName of PIECEWISE_CONSTANT_KERNELS) {
     if (tf.getGradient(kernelName) !== undefined) continue;
