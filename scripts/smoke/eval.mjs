@@ -5,4 +5,4 @@ const run = (args) => execFileSync('npx', ['--no-install', 'gankit-eval', ...arg
 console.log(run(['--version']).trim());
 const out = run(['fid', 'mnist:test', 'mnist:train', '--extractor', 'mnist', '--num', '300', '--no-progress']);
 console.log(out.trim());
-if (!/^FID\s+\d/m.test(out)) throw new Error('gankit-eval printed no FID');
+if (!/^FID\s+-?\d/m.test(out)) throw new Error('gankit-eval printed no FID');

@@ -114,16 +114,16 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     const table = await evalCli(['fid', 'mnist:test', join(work, 'test'), '--extractor', 'mnist', '--num', '400']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^metric\s+value\s+± std/m);
-    expect(table.stdout).toMatch(/^FID\s+\d/m);
+    expect(table.stdout).toMatch(/^FID\s+-?\d/m);
     expect(table.stdout).toMatch(/^N real\s+400/m);
     expect(table.stdout).toMatch(/^extractor\s+mnist-classifier/m);
     expect(table.stdout).toMatch(/^backend\s+(wasm|tensorflow|cpu)/m);
     // the same 400 test digits through the PNG folder and through the named dataset: identical pixels
-    expect(Number(/^FID\s+(\S+)/m.exec(table.stdout)?.[1])).toBeLessThan(1e-6);
+    expect(Math.abs(Number(/^FID\s+(\S+)/m.exec(table.stdout)?.[1]))).toBeLessThan(1e-6);
     const test = await mnist({ split: 'test' });
     const idx = join(work, 't10k-images-idx3-ubyte.gz');
     await writeIdx(idx, { dtype: 'uint8', shape: [400, 28, 28], data: test.images.slice(0, 400 * 784) }, { gzip: true });
-    expect(metric(await evalJson(['fid', idx, join(work, 'test'), '--extractor', 'mnist']), 'FID')).toBeLessThan(1e-6);
+    expect(Math.abs(metric(await evalJson(['fid', idx, join(work, 'test'), '--extractor', 'mnist']), 'FID'))).toBeLessThan(1e-6);
   });
 
   it('caches reference statistics and recomputes them when the folder changes', async () => {
