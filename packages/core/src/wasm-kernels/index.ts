@@ -6,6 +6,7 @@ export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d
 export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import { identity } from './identity';
 import { mean, sum } from './leading-axes-reduce';
 import { tile } from './tile';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
@@ -31,6 +32,7 @@ const KERNELS: GanKitKernel[] = [
   { kernelName: tf._FusedMatMul, kernelFunc: fusedMatMul, mode: 'replace', wraps: true },
   { kernelName: tf.Sum, kernelFunc: sum, mode: 'replace', wraps: true },
   { kernelName: tf.Mean, kernelFunc: mean, mode: 'replace', wraps: true },
+  { kernelName: tf.Identity, kernelFunc: identity, mode: 'replace', wraps: true },
 ];
 
 /** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */
@@ -55,8 +57,9 @@ function install(kernel: GanKitKernel): void {
 /**
  * Registers gankit's training kernels for the wasm backend (call it after importing
  * `@tensorflow/tfjs-backend-wasm`): the conv backprops wasm lacks or runs slowly, composed of XNNPACK-backed
- * wasm kernels, UnsortedSegmentSum, and faster Tile/BatchMatMul/_FusedMatMul/Sum/Mean (wasm's own run naive
- * loops for tiles and transposed operands, and transpose before reducing leading axes). Idempotent; returns the names of the gankit kernels now active.
+ * wasm kernels, UnsortedSegmentSum, and faster Tile/BatchMatMul/_FusedMatMul/Sum/Mean and a zero-copy Identity
+ * (wasm's own run naive loops for tiles and transposed operands, transpose before reducing leading axes, copy
+ * on clone). Idempotent; returns the names of the gankit kernels now active.
  */
 export function registerWasmTrainingKernels(): string[] {
   const active: string[] = [];

@@ -109,6 +109,7 @@ describe('registerWasmTrainingKernels', () => {
       '_FusedMatMul',
       'Sum',
       'Mean',
+      'Identity',
     ]);
     expect(registerWasmTrainingKernels()).toEqual(names);
   });
@@ -318,5 +319,26 @@ describe('Sum and Mean on wasm (one-pass leading-axes reduction, else wasm\'s ow
   it('keeps int32 sums exact', async () => {
     const ints = Int32Array.from(x, (v) => Math.round(100 * v));
     expect(await agree(() => tf.cast(tf.sum(tf.tensor(ints, [3, 4, 5, 6], 'int32'), [0, 1]), 'float32'))).toBe(0);
+  });
+});
+
+describe('Identity on wasm (shares the buffer)', () => {
+  it('a clone keeps its values after the original is disposed, and frees the buffer with the last owner', async () => {
+    await tf.setBackend('wasm');
+    const buffersBefore = tf.memory().numDataBuffers;
+    const original = tf.tensor1d([1, 2, 3]);
+    const copy = tf.clone(original);
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore + 1);
+    original.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3]);
+    const variable = tf.variable(copy);
+    const next = tf.tensor1d([7, 8, 9]);
+    variable.assign(next);
+    next.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(variable.dataSync())).toEqual([7, 8, 9]);
+    copy.dispose();
+    variable.dispose();
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore);
   });
 });

@@ -5,6 +5,7 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  incRef(dataId: tf.DataId): void;
 }
 
 /** Arguments every kernelFunc receives. */
