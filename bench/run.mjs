@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [name ...]`: builds the packages, then runs every script of bench/<name>/ (`*.mjs`; each measures
+// `pnpm bench [name ...] [--readme]`: builds the packages, then runs every script of bench/<name>/ (`*.mjs`; each measures
 // gankit and its reference — PyTorch, SciPy, torchvision, PIL — side by side in the same run and writes
 // bench/results/<table>.md), then writes bench/README.md from all the result tables.
 import { execFileSync } from 'node:child_process';
@@ -11,10 +11,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const isBench = (d) => d.isDirectory() && !['node_modules', 'results'].includes(d.name);
-const names = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync(here, { withFileTypes: true }).filter(isBench).map((d) => d.name).sort();
+// `--readme`: only regenerate bench/README.md from the committed result tables.
+const readmeOnly = process.argv.includes('--readme');
+const args = process.argv.slice(2).filter((a) => a !== '--readme');
+const names = readmeOnly ? [] : args.length ? args : readdirSync(here, { withFileTypes: true }).filter(isBench).map((d) => d.name).sort();
 const scriptsOf = (name) => readdirSync(join(here, name)).filter((f) => f.endsWith('.mjs') && !f.includes('.tmp.') && !f.startsWith('_')).sort();
 
-execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+if (!readmeOnly) execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
 const failed = [];
 for (const name of names) {
   for (const script of scriptsOf(name)) {
