@@ -173,7 +173,7 @@ function makeStep(kernel) {
 }
 
 /** Kernels gankit replaces on wasm (the "before" step uses wasm's own for all of them). */
-const REPLACED = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean'];
+const REPLACED = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Identity'];
 
 function useKernels(variant) {
   for (const name of REPLACED) useWasmKernel(name, variant);
