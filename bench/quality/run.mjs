@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, fileSystem } from '@gankit/core';
+import { createRng, fileSystem, initBackend } from '@gankit/core';
 import { mnist, readNpy } from '@gankit/data';
 import { computeMetrics, mnistClassifier } from '@gankit/metrics';
 import { resolveConfig, train } from '@gankit/trainer';
@@ -74,6 +74,7 @@ function torchSamples(seed) {
   return readNpy(out).then((a) => ({ data: a.data, seconds }));
 }
 
+await initBackend({ backend });
 const extractor = await mnistClassifier();
 const test = await mnist({ split: 'test' });
 let realStats;

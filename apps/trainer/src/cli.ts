@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
   const metrics = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   reporter.info(
     [
-      `done: ${result.step} steps in ${result.seconds.toFixed(1)} s on ${result.backend}`,
+      `done: ${result.step} steps in ${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} s CPU) on ${result.backend}`,
       `  samples:   ${result.samplesPath ?? '(none)'}`,
       `  report:    ${result.reportPath ?? '(none)'}`,
       `  generator: ${result.generatorPath ?? '(none)'}`,

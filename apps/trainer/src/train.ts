@@ -58,6 +58,8 @@ export interface TrainResult {
   /** Last evaluated metric values (e.g. `{ mnist_fid: 12.3 }`). */
   metrics: Record<string, number>;
   seconds: number;
+  /** CPU time of this process during the run (user + system), a load-independent cost measure. */
+  cpuSeconds: number;
   backend: string;
 }
 
@@ -381,6 +383,7 @@ function finiteOrThrow(step: number, values: Record<string, number>, lastCheckpo
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const reporter = options.reporter;
   const backend = await initBackend({ backend: config.backend });
   reporter?.info(`backend: ${backend.name} (${backend.package})`, { backend: backend.name });
@@ -531,6 +534,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     }
     if (log.report) await writeReport(paths, config.name, config, summary());
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
     return {
       runDir: resolve(paths.root),
       step,
@@ -540,6 +544,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       generatorPath,
       metrics: lastMetrics,
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       backend: backend.name,
     };
   } finally {
