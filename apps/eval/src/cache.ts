@@ -8,6 +8,8 @@ import { hashKey } from './fingerprint';
 export interface CacheKey {
   fingerprint: string;
   extractor: string;
+  /** Which weights the extractor ran with (a different Inception file gives different features). */
+  weights: string;
   resize: string;
   count: number;
 }
@@ -54,7 +56,7 @@ export async function otherCachedResizes(dir: string, key: CacheKey): Promise<st
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     try {
       const meta = JSON.parse(await readFile(join(dir, name), 'utf8')) as Partial<CacheMeta>;
-      if (meta.fingerprint === key.fingerprint && meta.extractor === key.extractor && meta.resize && meta.resize !== key.resize) found.add(meta.resize);
+      if (meta.fingerprint === key.fingerprint && meta.extractor === key.extractor && meta.weights === key.weights && meta.resize && meta.resize !== key.resize) found.add(meta.resize);
     } catch {
       // an unreadable entry is simply not a match
     }

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { GanKitError, initBackend } from '@gankit/core';
 import {
   computeMetrics,
@@ -52,8 +54,15 @@ function metricRows(result: MetricsResult): MetricRow[] {
   return rows;
 }
 
-function cacheKey(fingerprint: string, extractor: FeatureExtractor, options: EvalOptions, count: number): CacheKey {
-  return { fingerprint, extractor: extractor.name, resize: options.extractor === 'inception' ? options.resize : 'n/a', count };
+/** Identifies the extractor's weights: the Inception file by size and modification time, or the bundled classifier. */
+async function weightsId(options: EvalOptions): Promise<string> {
+  if (options.extractor !== 'inception' || !options.weights) return 'bundled';
+  const info = await stat(options.weights);
+  return `${basename(options.weights)}:${info.size}:${info.mtimeMs}`;
+}
+
+async function cacheKey(fingerprint: string, extractor: FeatureExtractor, options: EvalOptions, count: number): Promise<CacheKey> {
+  return { fingerprint, extractor: extractor.name, weights: await weightsId(options), resize: options.extractor === 'inception' ? options.resize : 'n/a', count };
 }
 
 /** Reference statistics from the cache when allowed and present (warning when only other resize settings are cached). */
@@ -61,7 +70,7 @@ async function cachedReference(real: ImageInput, extractor: FeatureExtractor, op
   if (!options.cache) return {};
   const fingerprint = await real.fingerprint();
   if (fingerprint === null) return {};
-  const key = cacheKey(fingerprint, extractor, options, real.count);
+  const key = await cacheKey(fingerprint, extractor, options, real.count);
   const stats = await readCachedStats(options.cache, key);
   if (!stats) {
     const others = await otherCachedResizes(options.cache, key);
@@ -195,7 +204,7 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
     hooks.progress?.done();
     if (result.realStats && options.cache && realInput?.kind === 'images') {
       const fingerprint = key?.fingerprint ?? (await realInput.fingerprint());
-      if (fingerprint !== null) await writeCachedStats(options.cache, key ?? cacheKey(fingerprint, extractor, options, realInput.count), realInput.spec, result.realStats);
+      if (fingerprint !== null) await writeCachedStats(options.cache, key ?? (await cacheKey(fingerprint, extractor, options, realInput.count)), realInput.spec, result.realStats);
     }
     if (nReal === null && realInput) nReal = realInput.kind === 'stats' ? null : result.counts.real;
     return finish({ metrics: metricRows(result), nReal, nFake: result.counts.fake, extractor: extractor.name });
