@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, createRng, fileSystem, type Rng } from '@gankit/core';
-import { createPipeline, fashionMnist, idxSource, imageFolder, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { cifar10, createPipeline, fashionMnist, idxSource, imageFolder, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
 import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
@@ -26,7 +26,7 @@ export async function loadSource(config: TrainConfig): Promise<ImageSource> {
     case 'folder':
       return imageFolder(needPath(), { ...(d.imageSize !== undefined && { size: d.imageSize }), ...(d.channels !== undefined && { channels: d.channels }) });
     case 'cifar10':
-      throw new GanKitError('UNSUPPORTED_FORMAT', 'the cifar10 source needs @gankit/data\'s CIFAR reader, which is not available yet; convert the images to a folder and use source "folder"');
+      return cifar10({ dir: needPath(), split: d.split });
   }
 }
 

@@ -89,6 +89,10 @@ describe('gankit-train command line', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is not empty; pass --resume');
     expect(await readdir(out)).toEqual(['keep.txt']);
+    // A disk error (here: the run folder would be inside a regular file) is one readable line naming the path.
+    const notDir = await runCli(['--config', config, '--out', join(config, 'run')]);
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr.trim().split('\n').filter((l) => l.startsWith('gankit-train:'))).toEqual([expect.stringContaining(join(config, 'run'))]);
     if (process.getuid?.() !== 0) {
       const denied = await runCli(['--config', config, '--out', '/proc/gankit-run']);
       expect(denied.code).toBe(1);
