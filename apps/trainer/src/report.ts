@@ -26,7 +26,7 @@ function niceNumber(v: number): string {
 /** An inline SVG line chart with axes, ticks and a legend. */
 export function svgLineChart(title: string, series: Series[], width = 640, height = 260): string {
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const pad = { left: 56, right: 12, top: 28, bottom: 30 };
+  const pad = { left: 56, right: 24, top: 28, bottom: 30 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
   if (all.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="40"><text x="4" y="24">${escapeHtml(title)}: no data yet</text></svg>`;
