@@ -378,13 +378,15 @@ log();
 log(
   `The step runs ${(profile.flops / 1e9).toFixed(1)} GFLOP in conv and matmul kernels (counted from the profiled shapes): ` +
     `${(profile.flops / 1e6 / afterStepMs).toFixed(1)} GFLOP/s achieved over the whole "after" step, against ${gflops.toFixed(1)} GFLOP/s for a 1024³ wasm matmul in this run. ` +
-    `The conv kernels themselves run near that rate (GFLOP/s column above), so the wasm step is bounded by XNNPACK's single-thread wasm SIMD GEMM rate plus the second G forward; PyTorch's native kernels run the same work at a higher rate.`,
+    `The big conv kernels run at roughly half to nearly all of that rate (GFLOP/s column above; the 1-input-channel layers far below it), so the wasm step is bounded by XNNPACK's single-thread wasm SIMD GEMM rate, plus the second G forward and the non-conv kernels; PyTorch runs the same work with native kernels at a higher rate.`,
 );
 
 log();
 log('## wasm threads in Node (`enableWasmThreads`, child processes alternating 1 and 2 threads)');
 log();
 log('tfjs-backend-wasm turns threads off in Node (tfjs issue #3830: its loader hands worker_threads a Blob URL) and its C++ caps the pool at `os.cpus().length / 2` threads. `enableWasmThreads(n)` loads the shipped `tfjs-backend-wasm-threaded-simd.wasm` with the worker script written to a file, lifts that cap and unrefs the workers.');
+log();
+log(`Load average at this point: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} logical cores: a second thread only pays when a core is idle.`);
 log();
 log('| threads (reported by the pool) | DCGAN-28 5×5 step ms (median per process) | matmul GFLOP/s |');
 log('| --- | --- | --- |');
