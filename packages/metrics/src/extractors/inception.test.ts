@@ -153,7 +153,7 @@ describe.skipIf(!torchAvailable)('inceptionV3 agrees with pytorch-fid (PyTorch r
     extractor.dispose();
   });
 
-  // ~40 s for one image on the pure-JS cpu backend of a busy 2-core machine: opt in with GANKIT_SLOW_TESTS=1.
+  // 18-40 s for one image on the pure-JS cpu backend of a shared 2-core machine: opt in with GANKIT_SLOW_TESTS=1.
   it.skipIf(process.env.GANKIT_SLOW_TESTS !== '1')('cpu backend, one image (GANKIT_SLOW_TESTS=1)', async () => {
     await initBackend({ backend: 'cpu' });
     const extractor = await inceptionV3({ weightsPath: join(ref.dir, 'weights.legacy.pth') });
