@@ -153,6 +153,21 @@ describe.skipIf(!torchAvailable)('inceptionV3 agrees with pytorch-fid (PyTorch r
     extractor.dispose();
   });
 
+  it("resize: 'clean' feeds clean-fid's PIL-bicubic resize to the same network", async () => {
+    await initBackend({ backend: 'wasm' });
+    const clean = await inceptionV3({ weightsPath: join(ref.dir, 'weights.zip.pth'), resize: 'clean' });
+    expect(clean.name).toBe('inception-v3-fid-clean');
+    const images = imageTensors(ref);
+    // 299x299 input: both resizes are the identity, so clean = pytorch-fid's features up to float rounding.
+    const same = await clean.extract(images[0]!);
+    expect(maxAbsDiff(same.features, ref.pool3.subarray(0, 2048))).toBeLessThanOrEqual(1e-3 * maxAbs(ref.pool3));
+    // 400x512 input: bicubic with antialiasing gives other pixels than bilinear, hence other features.
+    const down = await clean.extract(images[2]!);
+    expect(maxAbsDiff(down.features, ref.pool3.subarray(2 * 2048, 3 * 2048))).toBeGreaterThan(1e-2);
+    tf.dispose(images);
+    clean.dispose();
+  });
+
   // 18-40 s for one image on the pure-JS cpu backend of a shared 2-core machine: opt in with GANKIT_SLOW_TESTS=1.
   it.skipIf(process.env.GANKIT_SLOW_TESTS !== '1')('cpu backend, one image (GANKIT_SLOW_TESTS=1)', async () => {
     await initBackend({ backend: 'cpu' });
