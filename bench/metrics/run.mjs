@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRng } from '@gankit/core';
 import { writeNpy } from '@gankit/data';
-import { featureStats, frechetDistanceDetailed } from '@gankit/metrics';
+import { featureStats, float64KernelInfo, frechetDistanceDetailed } from '@gankit/metrics';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,6 +100,7 @@ try {
   const w0 = performance.now();
   await featureStats([{ data: f1.subarray(0, 4 * D), rows: 4, cols: D }]);
   const startup = (performance.now() - w0) / 1000;
+  const kernels = await float64KernelInfo();
 
   const g = [];
   const p = [];
@@ -136,7 +137,7 @@ try {
     'Rows 1–3 are wall-clock times (the target: total ≤ 1.0×); the CPU-time rows are less sensitive to other load on the machine.',
     '',
     `FID: gankit ${g[0].fid.toPrecision(12)}, SciPy ${p[0].fid.toPrecision(12)} (relative difference ${fidRel.toExponential(2)}).`,
-    `gankit threads: ${process.env.GANKIT_THREADS ?? os.availableParallelism()} (kernel start-up ${startup.toFixed(2)} s, not counted); NumPy BLAS: OpenBLAS core ${blas.core}, ${blas.threads} threads (OPENBLAS_CORETYPE unset for it).`,
+    `gankit: ${kernels.threads} threads, ${kernels.fma ? 'relaxed-SIMD fused multiply-add' : 'SIMD128 multiply + add (no relaxed SIMD in this Node)'} kernels (start-up ${startup.toFixed(2)} s, not counted); NumPy BLAS: OpenBLAS core ${blas.core}, ${blas.threads} threads (OPENBLAS_CORETYPE unset for it).`,
     `Machine: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, load average ${load} at the end; Node ${process.version}.`,
     '',
   ].join('\n');

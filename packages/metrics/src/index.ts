@@ -13,3 +13,4 @@ export { kernelInceptionDistance, type KidOptions } from './stats/kid';
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecall } from './stats/precision-recall';
 export { saveStatsNpz, loadStatsNpz, type StatsToSave, type SaveStatsOptions } from './stats-file';
 export { computeMetrics, type ComputeMetricsOptions, type MetricsResult, type MetricName, type ImageBatch, type ImageBatches, type MetricsProgress } from './compute-metrics';
+export { float64KernelInfo } from './linalg/runtime';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { GanKitError } from '@gankit/core';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm';
+import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm';
 
 /*
  * Why our own WebAssembly kernels (measured on this 2-core AMD EPYC machine, Node 20, while shared):
@@ -33,6 +33,7 @@ interface WasmInstance {
 }
 type WasmModule = object;
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<WasmInstance>;
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -77,6 +78,8 @@ parentPort.postMessage('ready');
 /** The float64 kernels, one instance per thread over a shared memory, with a first-fit allocator. */
 export class LinalgRuntime {
   readonly threads: number;
+  /** True when the fused multiply-add (relaxed SIMD) build runs. */
+  readonly fma: boolean;
   private readonly memory: WasmMemory;
   private readonly exports: KernelExports;
   private readonly workers: Worker[];
@@ -85,7 +88,8 @@ export class LinalgRuntime {
   private free: { ptr: number; bytes: number }[];
   private scratch: Block | undefined;
 
-  private constructor(memory: WasmMemory, instance: WasmInstance, workers: Worker[], done: Int32Array<SharedArrayBuffer>) {
+  private constructor(memory: WasmMemory, instance: WasmInstance, workers: Worker[], done: Int32Array<SharedArrayBuffer>, fma: boolean) {
+    this.fma = fma;
     this.memory = memory;
     this.exports = instance.exports as unknown as KernelExports;
     this.workers = workers;
@@ -99,14 +103,16 @@ export class LinalgRuntime {
 
   /** Compiles the kernels and starts `threads − 1` workers sharing one memory. */
   static async create(threads: number): Promise<LinalgRuntime> {
-    const module = await wasm.compile(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const fmaBytes = Buffer.from(KERNELS_FMA_WASM_BASE64, 'base64');
+    const fma = process.env.GANKIT_WASM_FMA !== '0' && wasm.validate(fmaBytes);
+    const module = await wasm.compile(fma ? fmaBytes : Buffer.from(KERNELS_WASM_BASE64, 'base64'));
     const memory = new wasm.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
     const instance = await wasm.instantiate(module, { env: { memory } });
     const done = new Int32Array(new SharedArrayBuffer(8));
     const workers = await Promise.all(
       Array.from({ length: threads - 1 }, (_, i) => startWorker(module, memory, i + 1, done.buffer)),
     );
-    return new LinalgRuntime(memory, instance, workers, done);
+    return new LinalgRuntime(memory, instance, workers, done, fma);
   }
 
   /** Allocates `bytes` (64-byte aligned), growing the memory if needed. */
@@ -247,4 +253,10 @@ export function getLinalg(threads = defaultThreads()): Promise<LinalgRuntime> {
     runtime.catch(() => runtimes.delete(threads));
   }
   return runtime;
+}
+
+/** Which float64 kernels run: thread count and whether the fused multiply-add (relaxed SIMD) build is used. */
+export async function float64KernelInfo(threads?: number): Promise<{ threads: number; fma: boolean }> {
+  const rt = await getLinalg(threads);
+  return { threads: rt.threads, fma: rt.fma };
 }

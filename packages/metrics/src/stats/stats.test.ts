@@ -5,6 +5,7 @@ import { readNpz, type NpyArray } from '@gankit/data';
 import { GanKitError } from '@gankit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasNumpyScipy, runMakeFixtures, STATS_FIXTURES } from '../../test/python';
+import { getLinalg } from '../linalg/runtime';
 import { featureMatrix, type FeatureMatrix } from './features';
 import { featureStats, StreamingFeatureStats } from './feature-stats';
 import { frechetDistance, frechetDistanceDetailed } from './frechet';
@@ -118,6 +119,8 @@ describe('frechetDistance properties and errors', () => {
     };
     const one = await run(1);
     const two = await run(2);
+    const rt = await getLinalg(2);
+    console.log(`float64 kernels: ${rt.fma ? 'relaxed-SIMD fused multiply-add' : 'SIMD128 multiply + add'} build`);
     expect(maxRelDiff(two.s1.sigma, one.s1.sigma)).toBeLessThan(1e-14);
     expect(Math.abs(two.fid - one.fid) / one.fid).toBeLessThan(1e-12);
   });
