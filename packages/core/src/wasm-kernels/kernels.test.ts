@@ -316,6 +316,11 @@ describe('Sum and Mean on wasm (one-pass leading-axes reduction, else wasm\'s ow
     const input = (): tf.Tensor => tf.tensor(x, [3, 4, 5, 6]);
     expect(await agree(() => [tf.sum(input(), axis, keepDims), tf.mean(input(), axis, keepDims)])).toBeLessThan(TOLERANCE);
   });
+  it('sums many leading rows (8-row blocks plus a remainder) like cpu', async () => {
+    const y = normalValues(67, 13 * 6 * 9);
+    const input = (): tf.Tensor => tf.tensor(y, [13, 6, 9]);
+    expect(await agree(() => [tf.sum(input(), [0, 1]), tf.mean(input(), [0, 1], true)])).toBeLessThan(TOLERANCE);
+  });
   it('keeps int32 sums exact', async () => {
     const ints = Int32Array.from(x, (v) => Math.round(100 * v));
     expect(await agree(() => tf.cast(tf.sum(tf.tensor(ints, [3, 4, 5, 6], 'int32'), [0, 1]), 'float32'))).toBe(0);
