@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, GanKitError, initBackend } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgreementTable } from '../test/agreement';
+import { AgreementTable } from '../../../testing/agreement';
 import {
   auxiliaryClassifierLoss,
   getLoss,

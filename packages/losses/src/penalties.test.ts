@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, initBackend } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgreementTable } from '../test/agreement';
+import { AgreementTable } from '../../../testing/agreement';
 import { draganPenalty, draganPenaltyAt, gradientPenalty, gradientPenaltyAt, r1Penalty, r2Penalty, registerSecondOrderGradientFixes, type Critic } from './index';
 
 interface PenaltyCase { name: string; critic: 'mlp' | 'mlp-conditional' | 'conv'; value: number; grads: Record<string, number[]> }

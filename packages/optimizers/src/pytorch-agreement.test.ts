@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AgreementTable } from '../test/agreement';
+import { AgreementTable } from '../../../testing/agreement';
 import { fixture, makeProblem } from '../test/problem';
 import { adam, rmsprop, sgd } from './index';
 
