@@ -87,10 +87,53 @@ async function trainerConfig(m, backend, batch, steps, tmp) {
   return validateConfig(raw, `bench ${m.id}`);
 }
 
-async function runTrain(m, backend, batch, steps, tmp) {
+/**
+ * "before" of the Sum/Mean change in packages/core/src/wasm-kernels/leading-axes-reduce.ts: the previous gankit kernel
+ * (one row per pass over the float64 accumulators), re-registered over the current one for leading-axes float32 reductions.
+ * Installed from the first progress event, i.e. after `train()`'s initBackend (which re-registers gankit's kernels).
+ */
+const stockReduce = {};
+/** tfjs-backend-wasm's own Sum/Mean, captured before gankit replaces them (the old kernel's fallback). */
+async function captureStockReduce() {
+  await import('@tensorflow/tfjs-backend-wasm');
+  for (const name of ['Sum', 'Mean']) stockReduce[name] = tf.getKernel(name, 'wasm');
+}
+function useOldLeadingAxesReduce() {
+  for (const name of ['Sum', 'Mean']) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current.kernelFunc.isOld) continue;
+    const stock = stockReduce[name];
+    const kernelFunc = (args) => {
+      const x = args.inputs.x;
+      const axes = tf.util.parseAxisParam(args.attrs.axis, x.shape).sort((a, b) => a - b);
+      const count = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i) && x.dtype === 'float32' ? axes.length : 0;
+      if (count === 0) return stock.kernelFunc(args);
+      const rows = tf.util.sizeFromShape(x.shape.slice(0, count));
+      const innerShape = x.shape.slice(count);
+      const inner = tf.util.sizeFromShape(innerShape);
+      const out = args.backend.makeOutput(args.attrs.keepDims ? [...x.shape.slice(0, count).map(() => 1), ...innerShape] : innerShape, 'float32');
+      const src = args.backend.typedArrayFromHeap(x);
+      const dst = args.backend.typedArrayFromHeap(out);
+      const acc = new Float64Array(inner);
+      for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < inner; j++, o++) acc[j] += src[o];
+      const scale = name === 'Mean' ? 1 / rows : 1;
+      for (let j = 0; j < inner; j++) dst[j] = acc[j] * scale;
+      return out;
+    };
+    kernelFunc.isOld = true;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...current, kernelFunc });
+  }
+}
+
+async function runTrain(m, backend, batch, steps, tmp, oldReduce = false) {
   const config = await trainerConfig(m, backend, batch, steps, tmp);
   const stepMs = [];
-  await train(config, { out: join(tmp, 'run'), force: true, onProgress: (e) => stepMs.push((batch * 1000) / e.imagesPerSec) });
+  const onProgress = (e) => {
+    stepMs.push((batch * 1000) / e.imagesPerSec);
+    if (oldReduce) useOldLeadingAxesReduce();
+  };
+  await train(config, { out: join(tmp, 'run'), force: true, onProgress });
   return stepMs;
 }
 
@@ -113,26 +156,29 @@ function matmulGflops() {
 }
 
 /** Kernel ms by name of a `train()` run. */
-async function profileRun(m, steps, tmp) {
+async function profileRun(m, steps, tmp, oldReduce) {
   const config = await trainerConfig(m, 'wasm', m.batch, steps, tmp);
-  await train(config, { out: join(tmp, 'warm-up'), force: true });
+  const onProgress = () => oldReduce && useOldLeadingAxesReduce();
+  await train(config, { out: join(tmp, 'warm-up'), force: true, onProgress });
+  const stepMs = [];
   const info = await tf.profile(async () => {
-    await train(config, { out: join(tmp, `prof-${steps}`), force: true });
+    await train(config, { out: join(tmp, `prof-${steps}`), force: true, onProgress: (e) => (stepMs.push((m.batch * 1000) / e.imagesPerSec), onProgress()) });
     return tf.scalar(0);
   });
   const byKernel = new Map();
   // Ops that wrap other kernels (e.g. `fusedConv2d__op` around FusedConv2D) would count them twice.
   for (const k of info.kernels.filter((k) => !k.name.endsWith('__op'))) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + k.kernelTimeMs);
-  return byKernel;
+  return { byKernel, stepMs };
 }
 
 async function child(job) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'gankit-train-step-'));
   try {
     const m = MODELS[job.model];
+    if (job.oldReduce) await captureStockReduce();
     if (job.threads > 1) await enableWasmThreads(job.threads);
     if (job.kind === 'train') {
-      const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp);
+      const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, job.oldReduce);
       const wasm = job.backend === 'wasm';
       return { stepMs: stepMs.slice(job.warmup), threads: wasm ? wasmThreadsCount() : undefined, matmulGflops: wasm ? matmulGflops() : undefined };
     }
@@ -152,10 +198,10 @@ async function child(job) {
       return { seconds, imagesPerSec: job.count / seconds, matmulGflops: matmulGflops() };
     }
     if (job.kind === 'profile') {
-      const one = await profileRun(m, 1, tmp);
-      const many = await profileRun(m, 1 + job.steps, tmp);
-      const perStep = [...many.entries()].map(([name, ms]) => [name, (ms - (one.get(name) ?? 0)) / job.steps]).sort((a, b) => b[1] - a[1]);
-      return { perStep };
+      const one = await profileRun(m, 1, tmp, job.oldReduce);
+      const many = await profileRun(m, 1 + job.steps, tmp, job.oldReduce);
+      const perStep = [...many.byKernel.entries()].map(([name, ms]) => [name, (ms - (one.byKernel.get(name) ?? 0)) / job.steps]).sort((a, b) => b[1] - a[1]);
+      return { perStep, stepMs: median(many.stepMs.slice(1)) };
     }
     throw new Error(`unknown job ${job.kind}`);
   } finally {
@@ -185,8 +231,8 @@ function spawnChild(job, timeoutMs = 900_000) {
   return { ...JSON.parse(line.slice('@@RESULT '.length)), seconds };
 }
 
-function runTorch() {
-  const spec = { threads: [1, 0], models: Object.values(MODELS), sample: SAMPLE, repeats: REPEATS };
+function runTorch(threads, sample) {
+  const spec = { threads, models: Object.values(MODELS), ...(sample && { sample: SAMPLE }), repeats: 1 };
   const res = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20 });
   if (res.status !== 0) throw new Error(`torch_step.py failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
@@ -200,9 +246,11 @@ const lines = [];
 const loads = [os.loadavg()[0]];
 const started = new Date();
 
-// wasm 1 and 2 threads, alternating processes so both see similar load.
+// wasm 1 and 2 threads and PyTorch 1 thread, interleaved processes so all see similar load.
 const wasm = { m28: { 1: [], 2: [] }, m32: { 1: [], 2: [] } };
+const torchRuns = [];
 for (let r = 0; r < REPEATS; r++) {
+  torchRuns.push(runTorch([1], r === 0));
   for (const id of ['m28', 'm32']) {
     const m = MODELS[id];
     for (const threads of [1, 2]) {
@@ -213,14 +261,26 @@ for (let r = 0; r < REPEATS; r++) {
   }
 }
 loads.push(os.loadavg()[0]);
-const torch = runTorch();
+torchRuns.push(runTorch([0], true));
+const torchMatmul1 = median(torchRuns.flatMap((t) => t.matmul).filter((x) => x.threads === '1').map((x) => x.gflops));
+const torch = { ...torchRuns[0], train: torchRuns.flatMap((t) => t.train), sample: torchRuns.flatMap((t) => t.sample), matmul: torchRuns.flatMap((t) => t.matmul) };
 console.error(`torch done: ${torch.train.map((t) => `${t.id}/${t.threads}: ${median(t.stepMs).toFixed(0)}`).join(', ')}`);
 loads.push(os.loadavg()[0]);
-const cpuTimeout = QUICK ? 1000 : 150_000;
-const cpu = spawnChild({ kind: 'train', model: 'm28', backend: 'cpu', threads: 1, batch: CPU_BATCH, steps: 2, warmup: 1 }, cpuTimeout);
+const cpuTimeout = QUICK ? 1000 : 90_000;
+const cpu = spawnChild({ kind: 'train', model: 'm28', backend: 'cpu', threads: 1, batch: CPU_BATCH, steps: 1, warmup: 0 }, cpuTimeout);
 console.error(`cpu m28: ${cpu.error ?? median(cpu.stepMs).toFixed(0)}`);
 const samples = Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', threads: 1, ...SAMPLE }));
-const profile = spawnChild({ kind: 'profile', model: 'm28', threads: 1, steps: QUICK ? 2 : 4 });
+const PROFILE_STEPS = QUICK ? 2 : 4;
+const profile = spawnChild({ kind: 'profile', model: 'm28', threads: 1, steps: PROFILE_STEPS });
+// Before/after of the Sum/Mean change in core (alternating processes, 28×28, 1 thread).
+const reduceAB = { before: [], after: [] };
+for (let r = 0; r < REPEATS; r++) {
+  for (const variant of ['before', 'after']) {
+    const m = MODELS.m28;
+    reduceAB[variant].push(spawnChild({ kind: 'train', model: 'm28', backend: 'wasm', threads: 1, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup, oldReduce: variant === 'before' }));
+  }
+}
+const profileBefore = spawnChild({ kind: 'profile', model: 'm28', threads: 1, steps: PROFILE_STEPS, oldReduce: true });
 loads.push(os.loadavg()[0]);
 
 // ---- Tables ------------------------------------------------------------------------------------------------
@@ -239,21 +299,21 @@ const matmul2 = median(Object.values(wasm).flatMap((byT) => byT[2].filter((o) =>
 log('# Trainer step: gankit `train()` on wasm / cpu vs PyTorch CPU (DCGAN, D step + G step)');
 log();
 log(`Machine: ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} logical cores, Node ${process.version}, tfjs ${tf.version_core}; PyTorch ${torch.torch} (default thread count ${torch.defaultThreads}). ` +
-  `Load average (1 min) at start / after wasm / after PyTorch / end: ${loads.map((l) => l.toFixed(1)).join(' / ')} (shared machine: compare ratios within a run, not absolute times). Date: ${started.toISOString()}.`);
+  `Load average (1 min) at start / after the interleaved wasm + PyTorch 1-thread rounds / after PyTorch all-core / end: ${loads.map((l) => l.toFixed(1)).join(' / ')} (shared machine: compare ratios within a run, not absolute times). Date: ${started.toISOString()}.`);
 log();
 log(`Command: \`pnpm build && node bench/train-step/run.mjs${QUICK ? ' --quick' : ''}\` (every row measured in this one run).`);
 log();
 log('gankit rows time the trainer\'s real loop: `train(config, { onProgress })` from `@gankit/trainer` with a shipped preset (`mnist-dcgan`; `folder-dcgan64` at 32×32 on a folder of random 32×32 PNGs), ' +
   'logging every step, and ms/step = batch / the images/s the trainer reports for that step (data pipeline, the shared-G-forward D+G step and the read-back of the losses included). ' +
   `EMA, metric evaluation, TensorBoard and report are off; the first ${MODELS.m28.warmup} (28×28) / ${MODELS.m32.warmup} (32×32) steps of each process are dropped. ` +
-  `Medians over ${REPEATS} processes × ${MODELS.m28.steps} (28×28) / ${MODELS.m32.steps} (32×32) steps; PyTorch: ${REPEATS} × the same step counts after warm-up, fed a fixed random batch. ` +
+  `Medians over ${REPEATS} processes × ${MODELS.m28.steps} (28×28) / ${MODELS.m32.steps} (32×32) steps; PyTorch 1 thread: ${REPEATS} processes interleaved with the wasm ones, the same step counts after warm-up, fed a fixed random batch (all-core row: 1 process). ` +
   'Architecture (both sides): `dcgan`, width 64, z 100, 4×4 kernels, batch norm. 28×28: G dense → 7×7×256 → convT 128 → convT 1, D conv 64 → conv 128 → dense 1. 32×32: G convT 256 (4×4 valid) → 128 → 64 → 3, D conv 64 → 128 → 256 → conv 1 (4×4 valid). ' +
   'Note: the issue\'s 28×28 net (G 7×7×128 → convT 64; D conv 64 → conv 128) has a G of width 32 and a D of width 64; the trainer has one `model.width` for both, so no preset gives exactly it — the rows use the shipped preset (width 64: the issue\'s D, a G twice as wide).');
 log();
 log('GFLOP/s = conv/matmul FLOPs a step needs (counted analytically from the layer shapes in run.mjs, and independently from forward hooks in torch_step.py; G forward once, D forward on real + fake, D dW/dX, D forward + dX for the G step, G dW/dX; no D dW in the G step) / step time.');
 log();
 log(`wasm matmul 1024×1024×1024 in this run (median of the wasm child processes): **${fmt(matmul1)} GFLOP/s** with 1 thread, ${fmt(matmul2)} GFLOP/s with 2 threads. ` +
-  `PyTorch's own 1024³ matmul in this run: ${torch.matmul.map((x) => `${fmt(x.gflops)} GFLOP/s with ${x.threads} thread${x.threads === '1' ? '' : 's'}`).join(', ')}.`);
+  `PyTorch's own 1024³ matmul in this run: ${fmt(torchMatmul1)} GFLOP/s with 1 thread (median of ${REPEATS} processes), ${torch.matmul.filter((x) => x.threads !== '1').map((x) => `${fmt(x.gflops)} GFLOP/s with ${x.threads} threads`).join(', ')}.`);
 log();
 log('| model | batch | engine | ms/step (median) | vs PyTorch 1 thread | GFLOP/s | vs wasm matmul (1 thread) |');
 log('| --- | ---: | --- | ---: | ---: | ---: | ---: |');
@@ -275,7 +335,7 @@ for (const id of ['m28', 'm32']) {
   row('gankit wasm, 1 thread', w1);
   row(`gankit wasm, 2 threads (enableWasmThreads(2); pool reports ${pools})`, w2);
   if (id === 'm28') {
-    if (cpu.error) log(`| ${m.label} | ${CPU_BATCH} | gankit cpu backend | skipped: ${cpu.error} | — | — | — |`);
+    if (cpu.error) log(`| ${m.label} | ${CPU_BATCH} | gankit cpu backend | skipped: one step at batch ${CPU_BATCH} (plus setup) ${cpu.error.startsWith('timed out') ? `did not finish in ${cpuTimeout / 1000} s` : `failed: ${cpu.error}`} | — | — | — |`);
     else {
       const ms = median(cpu.stepMs);
       row(`gankit cpu backend (batch ${CPU_BATCH}: ${fmt(ms)} ms, scaled ×${m.batch / CPU_BATCH})`, (ms * m.batch) / CPU_BATCH);
@@ -286,6 +346,14 @@ for (const id of ['m28', 'm32']) {
   for (const t of trows) row(`PyTorch CPU, ${t.threads} thread${t.threads === '1' ? '' : 's'}`, t.ms);
   summary[id] = { w1, w2, t1, flops };
 }
+log();
+const perProcess = (outs) => outs.map((o) => (o.error ? 'failed' : fmt(median(o.stepMs)))).join(', ');
+const torchPerProcess = (id) => torchRuns.slice(0, REPEATS).map((t) => fmt(median(t.train.find((x) => x.id === id)?.stepMs ?? []))).join(', ');
+for (const id of ['m28', 'm32']) {
+  log(`Per-process medians, ${MODELS[id].label}: wasm 1 thread ${perProcess(wasm[id][1])} ms; wasm 2 threads ${perProcess(wasm[id][2])} ms; PyTorch 1 thread ${torchPerProcess(id)} ms.`);
+  log();
+}
+log('PyTorch with 2 threads on this loaded 2-core machine is far slower than with 1: its OpenMP threads wait for each other whenever one of them loses its core to another process.');
 log();
 log('## Sampling: 10k images from the 28×28 generator (batch 500, inference mode, images read back to the host)');
 log();
@@ -304,14 +372,47 @@ log();
 if (profile.error) log(`profile failed: ${profile.error}`);
 else {
   const total = profile.perStep.reduce((a, [, ms]) => a + Math.max(0, ms), 0);
-  log(`tf.profile of \`train()\`: kernel ms of a ${1 + (QUICK ? 2 : 4)}-step run minus a 1-step run, per step (wall time of each kernel; the rest of the step is JS/autodiff/Layers overhead).`);
+  log(`tf.profile of \`train()\` (after a warm-up run in the same process): kernel ms of a ${1 + PROFILE_STEPS}-step run minus a 1-step run, per step (wall time of each kernel). ` +
+    `The profiled steps took ${fmt(profile.stepMs)} ms (median, profiler on; load ${loads.at(-1).toFixed(1)}), of which the kernels below ${fmt(profile.perStep.reduce((a, [, ms]) => a + Math.max(0, ms), 0))} ms; the rest is outside kernels (JS autodiff, Layers bookkeeping, data pipeline, loss read-back).`);
   log();
   log('| kernel | ms/step | share |');
   log('| --- | ---: | ---: |');
   for (const [name, ms] of profile.perStep.slice(0, 15)) log(`| ${name} | ${fmt(ms)} | ${((100 * ms) / total).toFixed(0)}% |`);
   log(`| (all ${profile.perStep.length} kernels) | ${fmt(total)} | 100% |`);
   summary.profileTotal = total;
+  const GEMM = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'MatMul'];
+  const gemmMs = profile.perStep.filter(([name]) => GEMM.includes(name)).reduce((a, [, ms]) => a + ms, 0);
+  const s = summary.m28;
+  const floorMs = s.flops / (matmul1 * 1e6);
+  const torchGflops = s.flops / (s.t1 * 1e6);
+  log();
+  log('## What bounds the ratio (28×28, batch 64, 1 thread; all numbers from this run)');
+  log();
+  log(`- The step needs ${(s.flops / 1e9).toFixed(1)} GFLOP of conv/matmul work. PyTorch does it in ${fmt(s.t1)} ms: **${fmt(torchGflops)} GFLOP/s**, ` +
+    `${(torchGflops / matmul1).toFixed(1)}× the ${fmt(matmul1)} GFLOP/s a 1024³ matmul reaches on wasm (XNNPACK, 128-bit wasm SIMD) — PyTorch's native oneDNN/MKL kernels use the CPU's full vector width (its own 1024³ matmul: ${fmt(torchMatmul1)} GFLOP/s).`);
+  const floorRatio = floorMs / s.t1;
+  const neededGflops = s.flops / (1.5 * s.t1 * 1e6);
+  log(`- So even a wasm step that ran every FLOP at the matmul rate and nothing else would take ${fmt(floorMs)} ms = **${floorRatio.toFixed(2)}× PyTorch** in this run. ` +
+    (floorRatio > 1.5
+      ? 'That floor alone is above 1.5×: the goal is out of reach for single-threaded wasm on this CPU, whatever the kernels do.'
+      : `1.5× (${fmt(1.5 * s.t1)} ms) would need the whole step at ${fmt(neededGflops)} GFLOP/s = ${((100 * neededGflops) / matmul1).toFixed(0)}% of the wasm matmul rate, i.e. every kernel but the GEMMs and all JS overhead nearly free; the step reaches ${((100 * s.flops) / (s.w1 * 1e6) / matmul1).toFixed(0)}% (below).`) +
+    ` PyTorch's step time moves with the machine's load more than wasm's (per-process medians under the first table), and this floor ratio with it.`);
+  log(`- Inside the measured step, the conv/matmul kernels (${GEMM.filter((n) => profile.perStep.some(([k]) => k === n)).join(', ')}) take ${fmt(gemmMs)} ms/step, i.e. ${fmt(s.flops / (gemmMs * 1e6))} GFLOP/s = ${((100 * s.flops) / (gemmMs * 1e6) / matmul1).toFixed(0)}% of the wasm matmul rate; ` +
+    `all other kernels (batch norm, activations, losses, Adam updates) ${fmt(total - gemmMs)} ms; the rest of the profiled ${fmt(profile.stepMs)} ms step (${fmt(profile.stepMs - total)} ms) is outside kernels (JS autodiff and Layers bookkeeping, the data pipeline, reading back the losses).`);
+  log(`- A second thread (enableWasmThreads(2)) would lift the ceiling, but on this shared machine (load ${loads.map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores) there is no idle core: the 2-thread rows above are not faster (matmul ${fmt(matmul2)} vs ${fmt(matmul1)} GFLOP/s).`);
 }
+log();
+log('## Change in core: Sum/Mean over leading axes (packages/core/src/wasm-kernels/leading-axes-reduce.ts)');
+log();
+log('The profile showed gankit\'s Sum/Mean kernel (batch-norm statistics and gradients, bias gradients: a reduction over [batch, height, width] of NHWC) at ~3–4 ns per element: one row per pass over the float64 accumulators. ' +
+  'It now adds eight rows per pass (pairwise, still float64). "before" re-registers the previous loop over the current kernel in the same build (bench/train-step/run.mjs `useOldLeadingAxesReduce`); processes alternate before/after.');
+log();
+const reduceMs = (p) => (p.error ? undefined : p.perStep.filter(([n]) => n === 'Sum' || n === 'Mean').reduce((a, [, ms]) => a + ms, 0));
+const abStep = (v) => median(allSteps(reduceAB[v]));
+log('| 28×28 trainer step, wasm 1 thread | before | after | speed-up |');
+log('| --- | ---: | ---: | ---: |');
+log(`| Sum + Mean kernel ms/step (tf.profile) | ${fmt(reduceMs(profileBefore))} | ${fmt(reduceMs(profile))} | ${(reduceMs(profileBefore) / reduceMs(profile)).toFixed(1)}× |`);
+log(`| step ms (median of ${REPEATS} processes × ${MODELS.m28.steps} steps each) | ${fmt(abStep('before'))} | ${fmt(abStep('after'))} | ${(abStep('before') / abStep('after')).toFixed(2)}× |`);
 log();
 console.error(JSON.stringify({ summary, loads }));
 
