@@ -37,14 +37,18 @@ export function svgLineChart(title: string, series: Series[], width = 640, heigh
   const sx = (x: number) => pad.left + ((x - x0) / (x1 - x0)) * w;
   const sy = (y: number) => pad.top + h - ((y - y0) / (y1 - y0)) * h;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const xLabels = new Set<number>();
   const grid = ticks
     .map((t) => {
       const y = y0 + t * (y1 - y0);
-      const x = x0 + t * (x1 - x0);
+      const x = Math.round(x0 + t * (x1 - x0));
+      // a step label is shown once (a narrow x range would otherwise repeat the same rounded step)
+      const xLabel = xLabels.has(x) ? '' : `<text x="${sx(x).toFixed(1)}" y="${height - 10}" text-anchor="middle" font-size="11">${x}</text>`;
+      xLabels.add(x);
       return (
         `<line x1="${pad.left}" x2="${pad.left + w}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#e5e5e5"/>` +
         `<text x="${pad.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" font-size="11">${niceNumber(y)}</text>` +
-        `<text x="${sx(x).toFixed(1)}" y="${height - 10}" text-anchor="middle" font-size="11">${Math.round(x)}</text>`
+        xLabel
       );
     })
     .join('');
@@ -52,7 +56,9 @@ export function svgLineChart(title: string, series: Series[], width = 640, heigh
     .map((s) => {
       const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
       const d = pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
-      return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${d}"/>`;
+      // sparse series (e.g. one evaluation) get markers, or a single point would not show at all
+      const markers = pts.length <= 20 ? pts.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`).join('') : '';
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${d}"/>${markers}`;
     })
     .join('');
   const legend = series
