@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { enableWasmThreads, initBackend, wasmThreadsCount, writePng } from '@gankit/core';
+import { enableWasmThreads, initBackend, setWasmConvEngine, wasmThreadsCount, writePng } from '@gankit/core';
 import { createGan } from '@gankit/models';
 import { readPreset, train, validateConfig } from '@gankit/trainer';
 
@@ -177,6 +177,7 @@ async function child(job) {
     const m = MODELS[job.model];
     if (job.oldReduce) await captureStockReduce();
     if (job.threads > 1) await enableWasmThreads(job.threads);
+    if (job.convEngine) setWasmConvEngine(job.convEngine);
     if (job.kind === 'train') {
       const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, job.oldReduce);
       const wasm = job.backend === 'wasm';

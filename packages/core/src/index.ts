@@ -7,10 +7,13 @@ export {
   registerWasmTrainingKernels,
   useWasmKernel,
   setTransposedConvStrategy,
+  setWasmConvEngine,
+  wasmConvEngine,
   enableWasmThreads,
   wasmThreadsCount,
   type WasmKernelVariant,
   type TransposedConvStrategy,
+  type WasmConvEngine,
   type WasmThreadsInfo,
 } from './wasm-kernels/index';
 export { toImageGrid, encodePng, decodePng, writePng, readPng, type ImageGrid, type ImageGridOptions, type ImageRange } from './images';

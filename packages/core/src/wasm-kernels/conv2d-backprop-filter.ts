@@ -11,6 +11,7 @@ import {
   type KernelArgs,
   type WasmBackend,
 } from './wasm-backend';
+import { gemmConv2dBackpropFilter, useGemm } from './gemm/kernels';
 
 /** Geometry of a filter gradient along one axis. */
 interface FilterGradAxis {
@@ -131,6 +132,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
+  if (useGemm(dataFormat)) return gemmConv2dBackpropFilter(backend, x, dy, info);
   if (!channelsFirst && info.filterHeight * info.filterWidth * info.inChannels <= IM2COL_MAX_ROWS) return im2colFilterGradient(backend, x, dy, info);
   const xT = transpose(backend, x, channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0]);
   const dyT = transpose(backend, dy, channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3]);

@@ -10,6 +10,7 @@ import {
   type KernelArgs,
   type WasmBackend,
 } from './wasm-backend';
+import { gemmConv2dBackpropInput, useGemm } from './gemm/kernels';
 
 /** Geometry of a transposed convolution (the input gradient of a forward conv), NHWC. */
 export interface TransposedConvGeometry {
@@ -185,6 +186,7 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
+  if (useGemm(dataFormat)) return gemmConv2dBackpropInput(backend, dy, filter, info);
   const geometry: TransposedConvGeometry = {
     inHeight: info.inHeight,
     inWidth: info.inWidth,

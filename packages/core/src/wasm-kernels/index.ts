@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from '../errors';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
+import { conv2D, fusedConv2D } from './gemm/kernels';
+export { setWasmConvEngine, wasmConvEngine, type WasmConvEngine } from './gemm/kernels';
 export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
 export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
@@ -22,6 +24,8 @@ interface GanKitKernel {
 }
 
 const KERNELS: GanKitKernel[] = [
+  { kernelName: tf.Conv2D, kernelFunc: conv2D, mode: 'replace', wraps: true },
+  { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D, mode: 'replace', wraps: true },
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter, mode: 'fill' },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput, mode: 'replace' },
   { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, kernelFunc: depthwiseConv2dNativeBackpropFilter, mode: 'fill' },

@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { asWasmBackend, heapF32, requireInput, runStockKernel, type KernelArgs, type WasmBackend } from '../wasm-backend';
+import { convGemmRuntime, type ConvGemmRuntime, type Region } from './runtime';
+
+/** Which engine runs NHWC convolutions and their gradients on wasm. */
+export type WasmConvEngine = 'gemm' | 'xnnpack';
+
+let engine: WasmConvEngine = 'gemm';
+
+/**
+ * Chooses the engine for wasm convolutions: `gemm` (default; gankit's im2col + register-blocked SIMD GEMM,
+ * conv-gemm.c) or `xnnpack` (tfjs-backend-wasm's own Conv2D, and gankit's compositions of it for the
+ * gradients). For benchmarks and A/B checks.
+ */
+export function setWasmConvEngine(next: WasmConvEngine): void {
+  engine = next;
+}
+
+/** The engine wasm convolutions currently use. */
+export function wasmConvEngine(): WasmConvEngine {
+  return engine;
+}
+
+/** True when `gemm` should run a conv of this data format. */
+export function useGemm(dataFormat: string | undefined): boolean {
+  return engine === 'gemm' && dataFormat !== 'NCHW';
+}
+
+const GEOMETRY_INTS = 15;
+
+/** conv-gemm.c's `conv_geometry`, in field order. */
+function geometryInts(info: tf.backend_util.Conv2DInfo): number[] {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.filterHeight, info.filterWidth, info.outChannels,
+    info.outHeight, info.outWidth,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.dilationHeight, info.dilationWidth,
+  ];
+}
+
+/** Sizes of the conv as a GEMM: rows M = B·OH·OW, depth K = KH·KW·Ci, columns N = Co. */
+function gemmSizes(info: tf.backend_util.Conv2DInfo): { m: number; k: number; n: number } {
+  return {
+    m: info.batchSize * info.outHeight * info.outWidth,
+    k: info.filterHeight * info.filterWidth * info.inChannels,
+    n: info.outChannels,
+  };
+}
+
+/** A 1×1, stride-1, unpadded conv reads the image itself as its im2col matrix. */
+function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight === info.inHeight && info.outWidth === info.inWidth;
+}
+
+/** Copies a tensor's data into a region of the GEMM runtime. */
+function copyIn(rt: ConvGemmRuntime, backend: WasmBackend, info: tf.TensorInfo, region: Region): void {
+  rt.f32(region).set(heapF32(backend, info));
+}
+
+/** A new output tensor holding a region's data. */
+function copyOut(rt: ConvGemmRuntime, backend: WasmBackend, region: Region, shape: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  heapF32(backend, out).set(rt.f32(region));
+  return out;
+}
+
+/** Writes the geometry into its region. */
+function writeGeometry(rt: ConvGemmRuntime, region: Region, info: tf.backend_util.Conv2DInfo): void {
+  rt.i32(region).set(geometryInts(info));
+}
+
+/** Bias + activation fused into the conv epilogue (conv-gemm.c `bias_activation` codes). */
+export interface Epilogue {
+  bias?: tf.TensorInfo;
+  activation: 0 | 1 | 2 | 3;
+  alpha: number;
+}
+
+/** y = x ⊛ filter (+ epilogue): im2col, then one GEMM of [B·OH·OW, KH·KW·Ci] × [KH·KW·Ci, Co]. */
+export function gemmConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, epilogue?: Epilogue): tf.TensorInfo {
+  const rt = convGemmRuntime();
+  const { m, k, n } = gemmSizes(info);
+  const pointwise = isPointwise(info);
+  const bias = epilogue?.bias;
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * k, k * n, m * n, pointwise ? 0 : tf.util.sizeFromShape(x.shape), bias ? n : 0);
+  const [geometry, col, w, y, image, biasRegion] = regions as [Region, Region, Region, Region, Region, Region];
+  copyIn(rt, backend, filter, w);
+  if (pointwise) copyIn(rt, backend, x, col);
+  else {
+    copyIn(rt, backend, x, image);
+    writeGeometry(rt, geometry, info);
+    rt.kernels.im2col(geometry.ptr, image.ptr, col.ptr);
+  }
+  rt.kernels.sgemm(m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr, n, 0, scratch);
+  if (epilogue && (bias || epilogue.activation !== 0)) {
+    if (bias) copyIn(rt, backend, bias, biasRegion);
+    rt.kernels.bias_activation(y.ptr, m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
+  }
+  return copyOut(rt, backend, y, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+}
+
+/** dx = col2im(dy · filterᵀ): one GEMM of [B·OH·OW, Co] × [Co, KH·KW·Ci], then the adjoint of im2col. */
+export function gemmConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const rt = convGemmRuntime();
+  const { m, k, n } = gemmSizes(info);
+  const inShape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  const pointwise = isPointwise(info);
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * n, k * n, m * k, pointwise ? 0 : tf.util.sizeFromShape(inShape));
+  const [geometry, dyRegion, w, col, dx] = regions as [Region, Region, Region, Region, Region];
+  copyIn(rt, backend, dy, dyRegion);
+  copyIn(rt, backend, filter, w);
+  rt.kernels.sgemm(m, k, n, dyRegion.ptr, n, 1, w.ptr, 1, n, col.ptr, k, 0, scratch);
+  if (pointwise) return copyOut(rt, backend, col, inShape);
+  writeGeometry(rt, geometry, info);
+  rt.kernels.col2im(geometry.ptr, col.ptr, dx.ptr);
+  return copyOut(rt, backend, dx, inShape);
+}
+
+/** dW = im2col(x)ᵀ · dy: one GEMM of [KH·KW·Ci, B·OH·OW] × [B·OH·OW, Co]. */
+export function gemmConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const rt = convGemmRuntime();
+  const { m, k, n } = gemmSizes(info);
+  const pointwise = isPointwise(info);
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * k, m * n, k * n, pointwise ? 0 : tf.util.sizeFromShape(x.shape));
+  const [geometry, col, dyRegion, dw, image] = regions as [Region, Region, Region, Region, Region];
+  copyIn(rt, backend, dy, dyRegion);
+  if (pointwise) copyIn(rt, backend, x, col);
+  else {
+    copyIn(rt, backend, x, image);
+    writeGeometry(rt, geometry, info);
+    rt.kernels.im2col(geometry.ptr, image.ptr, col.ptr);
+  }
+  rt.kernels.sgemm(k, n, m, col.ptr, 1, k, dyRegion.ptr, n, 1, dw.ptr, n, 0, scratch);
+  return copyOut(rt, backend, dw, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
+}
+
+/** The forward conv's geometry from a Conv2D / FusedConv2D call. */
+function forwardInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
+/** Conv2D for wasm: gankit's GEMM for NHWC float32, wasm's own (XNNPACK) otherwise. */
+export function conv2D(args: KernelArgs): tf.TensorInfo {
+  const x = requireInput(args.inputs, 'x');
+  const filter = requireInput(args.inputs, 'filter');
+  const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+  if (!useGemm(attrs.dataFormat) || x.dtype !== 'float32') return runStockKernel(tf.Conv2D, args);
+  return gemmConv2d(asWasmBackend(args.backend), x, filter, forwardInfo(x, filter, attrs));
+}
+
+const ACTIVATION_CODES: Partial<Record<string, 0 | 1 | 2 | 3>> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+
+/** FusedConv2D for wasm: the GEMM with a bias + linear/relu/relu6/leakyrelu epilogue; other cases go to wasm's own. */
+export function fusedConv2D(args: KernelArgs): tf.TensorInfo {
+  const x = requireInput(args.inputs, 'x');
+  const filter = requireInput(args.inputs, 'filter');
+  const bias = args.inputs.bias;
+  const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+  const activation = ACTIVATION_CODES[attrs.activation];
+  const outChannels = filter.shape[3] ?? 0;
+  const biasPerChannel = bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === outChannels);
+  if (!useGemm(attrs.dataFormat) || x.dtype !== 'float32' || activation === undefined || !biasPerChannel) {
+    return runStockKernel(tf.FusedConv2D, args);
+  }
+  const epilogue: Epilogue = { activation, alpha: attrs.leakyreluAlpha ?? 0, ...(bias ? { bias } : {}) };
+  return gemmConv2d(asWasmBackend(args.backend), x, filter, forwardInfo(x, filter, attrs), epilogue);
+}
