@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { enableWasmThreads, initBackend, setWasmConvEngine, wasmThreadsCount, writePng } from '@gankit/core';
+import { enableWasmThreads, initBackend, setWasmConvEngine, setWasmConvThreads, wasmThreadsCount, writePng } from '@gankit/core';
 import { createGan } from '@gankit/models';
 import { readPreset, train, validateConfig } from '@gankit/trainer';
 
@@ -178,6 +178,7 @@ async function child(job) {
     if (job.oldReduce) await captureStockReduce();
     if (job.threads > 1) await enableWasmThreads(job.threads);
     if (job.convEngine) setWasmConvEngine(job.convEngine);
+    if (job.convThreads) await setWasmConvThreads(job.convThreads);
     if (job.kind === 'train') {
       const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, job.oldReduce);
       const wasm = job.backend === 'wasm';

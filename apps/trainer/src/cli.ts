@@ -9,7 +9,7 @@ import { readRunConfig, train } from './train';
 const HELP = `gankit-train — train a GAN on TensorFlow.js from a preset or a config file
 
 Usage:
-  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|tensorflow|wasm|cpu]
+  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|tensorflow|wasm|cpu] [--threads N]
   gankit-train --config run.json|run.yaml [overrides...]
   gankit-train --resume runs/NAME [--steps N]
 
@@ -20,6 +20,7 @@ Options:
   --batch-size B       images per batch
   --seed S             seed for weights, data order and latents (runs are reproducible)
   --backend B          auto (default), tensorflow, wasm or cpu
+  --threads N          on wasm: threads for the conv kernels (default: all cores)
   --out DIR            run folder (default runs/<name>); a non-empty folder is refused without --force
   --force              delete the contents of a non-empty --out folder first
   --resume DIR         continue the run in DIR from its last complete checkpoint
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean', default: false },
       resume: { type: 'string' },
@@ -89,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
   if (steps !== undefined) overrides.steps = steps;
   if (batchSize !== undefined) overrides.batchSize = batchSize;
   if (seed !== undefined) overrides.seed = seed;
+  const threads = intOption(values.threads, 'threads');
+  if (threads !== undefined) overrides.threads = threads;
   if (values.backend !== undefined) overrides.backend = values.backend;
 
   let config;

@@ -142,6 +142,8 @@ export const trainConfigSchema = z.strictObject({
   extends: z.string().optional(),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** On wasm: threads for gankit's conv kernels; `auto` = the cores Node reports (os.availableParallelism). */
+  threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   data: dataSchema,
   model: modelSchema,
   loss: lossSchema,
@@ -239,6 +241,7 @@ export interface ConfigOverrides {
   batchSize?: number;
   seed?: number;
   backend?: string;
+  threads?: number;
 }
 
 /** Resolves `--preset`/`--config` plus overrides into a validated configuration. */
@@ -259,6 +262,7 @@ export async function resolveConfig(source: { preset?: string; configPath?: stri
   const cli: Record<string, unknown> = {};
   if (overrides.seed !== undefined) cli.seed = overrides.seed;
   if (overrides.backend !== undefined) cli.backend = overrides.backend;
+  if (overrides.threads !== undefined) cli.threads = overrides.threads;
   const training: Record<string, unknown> = {};
   if (overrides.steps !== undefined) training.steps = overrides.steps;
   if (overrides.batchSize !== undefined) training.batchSize = overrides.batchSize;

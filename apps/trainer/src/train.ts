@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -92,6 +93,7 @@ export async function readRunConfig(dir: string, overrides: ConfigOverrides = {}
   const cli: Record<string, unknown> = {};
   if (overrides.seed !== undefined) cli.seed = overrides.seed;
   if (overrides.backend !== undefined) cli.backend = overrides.backend;
+  if (overrides.threads !== undefined) cli.threads = overrides.threads;
   if (overrides.steps !== undefined) cli.training = { steps: overrides.steps };
   if (overrides.batchSize !== undefined) throw new GanKitError('INVALID_ARGUMENT', '--batch-size cannot change when resuming a run');
   return validateConfig(deepMerge(raw, cli), path);
@@ -385,8 +387,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const reporter = options.reporter;
-  const backend = await initBackend({ backend: config.backend });
-  reporter?.info(`backend: ${backend.name} (${backend.package})`, { backend: backend.name });
+  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
+  const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
+  reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
   const c = await buildComponents(config);
   const fixed = fixedSamples(c, config);
   const rngRoot = createRng(config.seed);

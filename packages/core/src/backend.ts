@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from './errors';
-import { registerWasmTrainingKernels } from './wasm-kernels/index';
+import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './wasm-kernels/index';
 
 /** Which backend to use; `auto` picks the fastest one that loads. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -15,12 +15,16 @@ export interface BackendInfo {
   package: string;
   /** Human-readable notes: what was tried, what was skipped and why. */
   notes: string[];
+  /** On wasm: threads gankit's conv kernels run on. */
+  threads?: number;
 }
 
 /** Options for `initBackend`. */
 export interface InitBackendOptions {
   /** Backend to use (default `auto`, or the `GANKIT_BACKEND` environment variable). */
   backend?: BackendChoice;
+  /** On wasm: threads for gankit's conv kernels (`setWasmConvThreads`; default: leave as is, initially 1). */
+  threads?: number;
 }
 
 const NODE_PACKAGES = [
@@ -62,13 +66,14 @@ async function tryTensorflow(notes: string[]): Promise<BackendInfo | undefined> 
   return undefined;
 }
 
-async function tryWasm(notes: string[]): Promise<BackendInfo> {
+async function tryWasm(notes: string[], threads: number | undefined): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-wasm');
   const added = registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   await tf.ready();
   notes.push(`wasm: gankit training kernels registered (${added.join(', ') || 'none needed'})`);
-  return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes };
+  const convThreads = threads === undefined ? wasmConvThreads() : await setWasmConvThreads(threads);
+  return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes, threads: convThreads };
 }
 
 async function useCpu(notes: string[]): Promise<BackendInfo> {
@@ -95,6 +100,9 @@ function parseChoice(value: string | undefined): BackendChoice {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const choice = parseChoice(options.backend ?? process.env.GANKIT_BACKEND);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new GanKitError('INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
+  }
   const notes: string[] = [];
   switch (choice) {
     case 'tensorflow': {
@@ -107,7 +115,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     case 'wasm':
       try {
-        return await tryWasm(notes);
+        return await tryWasm(notes, options.threads);
       } catch (error) {
         throw new GanKitError('BACKEND_UNAVAILABLE', `backend "wasm" could not start: ${firstLine(error)}; reinstall @tensorflow/tfjs-backend-wasm@${tf.version_core}`, { cause: error });
       }
@@ -117,7 +125,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const node = await tryTensorflow(notes);
       if (node) return node;
       try {
-        return await tryWasm(notes);
+        return await tryWasm(notes, options.threads);
       } catch (error) {
         notes.push(`wasm: could not start (${firstLine(error)})`);
         return useCpu(notes);

@@ -8,6 +8,8 @@ export {
   useWasmKernel,
   setTransposedConvStrategy,
   setWasmConvEngine,
+  setWasmConvThreads,
+  wasmConvThreads,
   wasmConvEngine,
   enableWasmThreads,
   wasmThreadsCount,

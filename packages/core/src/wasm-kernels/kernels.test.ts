@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GanKitError } from '../errors';
-import { registerWasmTrainingKernels, setTransposedConvStrategy, setWasmConvEngine, useWasmKernel, type TransposedConvStrategy, type WasmConvEngine } from './index';
+import { registerWasmTrainingKernels, setTransposedConvStrategy, setWasmConvEngine, setWasmConvThreads, useWasmKernel, type TransposedConvStrategy, type WasmConvEngine } from './index';
 import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -130,6 +130,10 @@ describe('useWasmKernel', () => {
     expect(registerWasmTrainingKernels()).toContain('Conv2DBackpropInput');
   });
 
+  it('rejects a conv thread count that is not a positive integer with INVALID_ARGUMENT', async () => {
+    for (const bad of [0, 1.5, -2, Number.NaN]) await expect(setWasmConvThreads(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('rejects a kernel gankit did not replace with UNKNOWN_NAME', () => {
     let caught: unknown;
     try {
@@ -141,22 +145,25 @@ describe('useWasmKernel', () => {
   });
 });
 
-const ENGINES: { engine: WasmConvEngine; strategy: TransposedConvStrategy; name: string }[] = [
-  { engine: 'gemm', strategy: 'auto', name: "gankit's im2col + GEMM" },
-  { engine: 'xnnpack', strategy: 'auto', name: 'XNNPACK, auto sub-pixel decomposition' },
-  { engine: 'xnnpack', strategy: 'per-phase', name: 'XNNPACK, per-phase sub-pixel decomposition' },
-  { engine: 'xnnpack', strategy: 'stacked', name: 'XNNPACK, stacked sub-pixel decomposition' },
+const ENGINES: { engine: WasmConvEngine; strategy: TransposedConvStrategy; threads: number; name: string }[] = [
+  { engine: 'gemm', strategy: 'auto', threads: 1, name: "gankit's im2col + GEMM" },
+  { engine: 'gemm', strategy: 'auto', threads: 3, name: "gankit's im2col + GEMM on 3 threads" },
+  { engine: 'xnnpack', strategy: 'auto', threads: 1, name: 'XNNPACK, auto sub-pixel decomposition' },
+  { engine: 'xnnpack', strategy: 'per-phase', threads: 1, name: 'XNNPACK, per-phase sub-pixel decomposition' },
+  { engine: 'xnnpack', strategy: 'stacked', threads: 1, name: 'XNNPACK, stacked sub-pixel decomposition' },
 ];
 
-describe.each(ENGINES)('Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on wasm ($name) agree with cpu', ({ engine, strategy }) => {
+describe.each(ENGINES)('Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on wasm ($name) agree with cpu', ({ engine, strategy, threads }) => {
   const cases = convCases();
-  beforeAll(() => {
+  beforeAll(async () => {
     setWasmConvEngine(engine);
     setTransposedConvStrategy(strategy);
+    expect(await setWasmConvThreads(threads)).toBe(threads);
   });
-  afterAll(() => {
+  afterAll(async () => {
     setWasmConvEngine('gemm');
     setTransposedConvStrategy('auto');
+    await setWasmConvThreads(1);
   });
   it(`over ${cases.length} shapes (batch 1–4, sizes 5–9, 1–16 channels, kernels 1–5, strides 1–2, same/valid/number/explicit pads)`, async () => {
     const failures: string[] = [];

@@ -183,11 +183,14 @@ static void add_floats(float* restrict dst, const float* restrict src, int n) {
   for (; i < n; i++) dst[i] += src[i];
 }
 
-/* col[(n·OH + oy)·OW + ox][(ky·KW + kx)·Ci + ci] = x[n, oy·sh − pt + ky·dh, ox·sw − pl + kx·dw, ci] (0 outside). */
-__attribute__((export_name("im2col"))) void im2col(const conv_geometry* g, const float* x, float* col) {
+/*
+ * col[(n·OH + oy)·OW + ox][(ky·KW + kx)·Ci + ci] = x[n, oy·sh − pt + ky·dh, ox·sw − pl + kx·dw, ci] (0 outside),
+ * for the images n in [n0, n1) (threads take disjoint ranges).
+ */
+__attribute__((export_name("im2col"))) void im2col(const conv_geometry* g, const float* x, float* col, int n0, int n1) {
   const int ci = g->in_c, kw = g->k_w;
   const size_t k = (size_t)g->k_h * kw * ci;
-  for (int n = 0; n < g->batch; n++)
+  for (int n = n0; n < n1; n++)
     for (int oy = 0; oy < g->out_h; oy++)
       for (int ox = 0; ox < g->out_w; ox++) {
         float* row = col + (((size_t)n * g->out_h + oy) * g->out_w + ox) * k;
@@ -203,12 +206,13 @@ __attribute__((export_name("im2col"))) void im2col(const conv_geometry* g, const
       }
 }
 
-/* The adjoint of im2col: dx = 0, then dx[n, iy, ix, ci] += col[m][(ky·KW + kx)·Ci + ci] for every tap. */
-__attribute__((export_name("col2im"))) void col2im(const conv_geometry* g, const float* col, float* dx) {
+/* The adjoint of im2col for images [n0, n1): dx = 0, then dx[n, iy, ix, ci] += col[m][(ky·KW + kx)·Ci + ci]. */
+__attribute__((export_name("col2im"))) void col2im(const conv_geometry* g, const float* col, float* dx, int n0, int n1) {
   const int ci = g->in_c, kw = g->k_w;
   const size_t k = (size_t)g->k_h * kw * ci;
-  zero(dx, (size_t)g->batch * g->in_h * g->in_w * ci);
-  for (int n = 0; n < g->batch; n++)
+  const size_t image = (size_t)g->in_h * g->in_w * ci;
+  zero(dx + (size_t)n0 * image, (size_t)(n1 - n0) * image);
+  for (int n = n0; n < n1; n++)
     for (int oy = 0; oy < g->out_h; oy++)
       for (int ox = 0; ox < g->out_w; ox++) {
         const float* row = col + (((size_t)n * g->out_h + oy) * g->out_w + ox) * k;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { GanKitError } from '../../errors';
 import { asWasmBackend, heapF32, requireInput, runStockKernel, type KernelArgs, type WasmBackend } from '../wasm-backend';
 import { convGemmRuntime, type ConvGemmRuntime, type Region } from './runtime';
 
@@ -65,6 +66,20 @@ function copyOut(rt: ConvGemmRuntime, backend: WasmBackend, region: Region, shap
   return out;
 }
 
+/** C = A·B (see conv-gemm.c `sgemm`; pointers in bytes) with the rows of C split over the runtime's threads. */
+function parallelGemm(rt: ConvGemmRuntime, scratch: number[], m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number): void {
+  const ranges = rt.split(m, 4, MIN_ROWS_PER_THREAD);
+  rt.parallel(ranges.map(([r0, r1], t) => ({ fn: 'sgemm', args: [r1 - r0, n, k, a + 4 * r0 * rsa, rsa, csa, b, rsb, csb, c + 4 * r0 * n, n, 0, scratch[t] ?? 0] })));
+}
+
+/** im2col or col2im with the images split over the runtime's threads. */
+function parallelImages(rt: ConvGemmRuntime, fn: 'im2col' | 'col2im', geometry: Region, src: Region, dst: Region, batch: number): void {
+  rt.parallel(rt.split(batch, 1, 1).map(([n0, n1]) => ({ fn, args: [geometry.ptr, src.ptr, dst.ptr, n0, n1] })));
+}
+
+/** Fewer GEMM rows than this per thread are not worth a worker's wake-up. */
+const MIN_ROWS_PER_THREAD = 64;
+
 /** Writes the geometry into its region. */
 function writeGeometry(rt: ConvGemmRuntime, region: Region, info: tf.backend_util.Conv2DInfo): void {
   rt.i32(region).set(geometryInts(info));
@@ -90,9 +105,9 @@ export function gemmConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Te
   else {
     copyIn(rt, backend, x, image);
     writeGeometry(rt, geometry, info);
-    rt.kernels.im2col(geometry.ptr, image.ptr, col.ptr);
+    parallelImages(rt, 'im2col', geometry, image, col, info.batchSize);
   }
-  rt.kernels.sgemm(m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr, n, 0, scratch);
+  parallelGemm(rt, scratch, m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr);
   if (epilogue && (bias || epilogue.activation !== 0)) {
     if (bias) copyIn(rt, backend, bias, biasRegion);
     rt.kernels.bias_activation(y.ptr, m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
@@ -110,10 +125,10 @@ export function gemmConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo,
   const [geometry, dyRegion, w, col, dx] = regions as [Region, Region, Region, Region, Region];
   copyIn(rt, backend, dy, dyRegion);
   copyIn(rt, backend, filter, w);
-  rt.kernels.sgemm(m, k, n, dyRegion.ptr, n, 1, w.ptr, 1, n, col.ptr, k, 0, scratch);
+  parallelGemm(rt, scratch, m, k, n, dyRegion.ptr, n, 1, w.ptr, 1, n, col.ptr);
   if (pointwise) return copyOut(rt, backend, col, inShape);
   writeGeometry(rt, geometry, info);
-  rt.kernels.col2im(geometry.ptr, col.ptr, dx.ptr);
+  parallelImages(rt, 'col2im', geometry, col, dx, info.batchSize);
   return copyOut(rt, backend, dx, inShape);
 }
 
@@ -129,9 +144,9 @@ export function gemmConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo,
   else {
     copyIn(rt, backend, x, image);
     writeGeometry(rt, geometry, info);
-    rt.kernels.im2col(geometry.ptr, image.ptr, col.ptr);
+    parallelImages(rt, 'im2col', geometry, image, col, info.batchSize);
   }
-  rt.kernels.sgemm(k, n, m, col.ptr, 1, k, dyRegion.ptr, n, 1, dw.ptr, n, 0, scratch);
+  parallelGemm(rt, scratch, k, n, m, col.ptr, 1, k, dyRegion.ptr, n, 1, dw.ptr);
   return copyOut(rt, backend, dw, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
 }
 
@@ -175,3 +190,24 @@ export function fusedConv2D(args: KernelArgs): tf.TensorInfo {
   const epilogue: Epilogue = { activation, alpha: attrs.leakyreluAlpha ?? 0, ...(bias ? { bias } : {}) };
   return gemmConv2d(asWasmBackend(args.backend), x, filter, forwardInfo(x, filter, attrs), epilogue);
 }
+
+/**
+ * Runs gankit's wasm conv kernels on `threads` threads (worker_threads sharing the kernels' memory; the
+ * calling thread counts as one). Independent of tfjs-backend-wasm's own pool (`enableWasmThreads`).
+ * Returns the thread count now in use.
+ */
+export async function setWasmConvThreads(threads: number): Promise<number> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_CONV_THREADS) {
+    throw new GanKitError('INVALID_ARGUMENT', `setWasmConvThreads(threads): threads must be an integer from 1 to ${MAX_CONV_THREADS}, got ${threads}`);
+  }
+  const rt = convGemmRuntime();
+  if (rt.threads !== threads) await rt.setThreads(threads);
+  return rt.threads;
+}
+
+/** Threads gankit's wasm conv kernels run on. */
+export function wasmConvThreads(): number {
+  return convGemmRuntime().threads;
+}
+
+const MAX_CONV_THREADS = 64;

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { CONV_GEMM_FMA_WASM_BASE64, CONV_GEMM_WASM_BASE64 } from './conv-gemm-wasm';
 
 /** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM, and @types/node 20 lacks them). */
@@ -18,8 +19,8 @@ interface ConvGemmExports {
   __heap_base: { value: number };
   sgemm_scratch_bytes(): number;
   sgemm(...args: number[]): void;
-  im2col(geometry: number, x: number, col: number): void;
-  col2im(geometry: number, col: number, dx: number): void;
+  im2col(geometry: number, x: number, col: number, n0: number, n1: number): void;
+  col2im(geometry: number, col: number, dx: number, n0: number, n1: number): void;
   bias_activation(y: number, rows: number, cols: number, bias: number, act: number, alpha: number): void;
 }
 
@@ -42,6 +43,53 @@ function fmaBytesIfSupported(): Uint8Array | undefined {
   return wasm.validate(bytes) ? bytes : undefined;
 }
 
+/** The kernels a thread can be given (their index is the job's function code). */
+const PARALLEL_KERNELS = ['sgemm', 'im2col', 'col2im'] as const;
+/** A call of an int-argument kernel on one thread. */
+export interface ThreadJob {
+  fn: (typeof PARALLEL_KERNELS)[number];
+  args: number[];
+}
+
+/** Per-worker slot in the control block (int32s): [seq, fn, argc, args…, finished seq, failed]. */
+const SLOT = 32;
+const SEQ = 0;
+const FN = 1;
+const ARGC = 2;
+const ARGS = 3;
+const FINISHED = SLOT - 2;
+const FAILED = SLOT - 1;
+
+/*
+ * A worker instantiates the same module over the same shared memory, then blocks in Atomics.wait on its
+ * slot's sequence number: a job costs a store + notify each way (no message-port round trip).
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, control, slot } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(control);
+const base = slot * ${SLOT};
+const fns = ${JSON.stringify(PARALLEL_KERNELS)};
+parentPort.postMessage('ready');
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, base + ${SEQ}, seen);
+  seen = Atomics.load(ctl, base + ${SEQ});
+  if (seen < 0) break;
+  const argc = ctl[base + ${ARGC}];
+  try {
+    kernels[fns[ctl[base + ${FN}]]](...ctl.subarray(base + ${ARGS}, base + ${ARGS} + argc));
+    ctl[base + ${FAILED}] = 0;
+  } catch (error) {
+    ctl[base + ${FAILED}] = 1;
+    console.error('gankit conv-gemm worker:', error);
+  }
+  Atomics.store(ctl, base + ${FINISHED}, seen);
+  Atomics.notify(ctl, base + ${FINISHED});
+}
+`;
+
 /** A region of the kernels' linear memory, in bytes. */
 export interface Region {
   readonly ptr: number;
@@ -58,32 +106,107 @@ export class ConvGemmRuntime {
   readonly fma: boolean;
   private readonly memory: WasmMemory;
   private readonly exports: ConvGemmExports;
+  private readonly module: object;
   private readonly heapBase: number;
   private readonly scratchBytes: number;
+  private workers: Worker[] = [];
+  private control = new Int32Array(new SharedArrayBuffer(4));
+  private seq = 0;
 
   constructor() {
     const fmaBytes = fmaBytesIfSupported();
     this.fma = fmaBytes !== undefined;
-    const module = new wasm.Module(fmaBytes ?? Buffer.from(CONV_GEMM_WASM_BASE64, 'base64'));
+    this.module = new wasm.Module(fmaBytes ?? Buffer.from(CONV_GEMM_WASM_BASE64, 'base64'));
     this.memory = new wasm.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    this.exports = new wasm.Instance(module, { env: { memory: this.memory } }).exports as unknown as ConvGemmExports;
+    this.exports = new wasm.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as ConvGemmExports;
     this.heapBase = alignUp(this.exports.__heap_base.value, ALIGN);
     this.scratchBytes = this.exports.sgemm_scratch_bytes();
   }
 
+  /** Threads the kernels run on (the calling thread included). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
   /**
-   * Lays out regions of the given float counts (plus the GEMM scratch, last) from the heap start, growing
-   * the memory if needed. Regions are valid until the next `layout`.
+   * Runs the kernels on `threads` threads from now on (the caller's + `threads − 1` workers sharing this
+   * memory); 1 stops the workers. Workers are unref'd: they never keep the process alive.
    */
-  layout(...floats: number[]): { regions: Region[]; scratch: number } {
+  async setThreads(threads: number): Promise<void> {
+    this.stopWorkers();
+    const count = Math.max(0, Math.floor(threads) - 1);
+    if (count === 0) return;
+    this.control = new Int32Array(new SharedArrayBuffer(4 * SLOT * (count + 1)));
+    this.seq = 0;
+    this.workers = await Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(i + 1)));
+  }
+
+  /**
+   * Lays out regions of the given float counts (plus one GEMM scratch per thread, last) from the heap start,
+   * growing the memory if needed. Regions are valid until the next `layout`.
+   */
+  layout(...floats: number[]): { regions: Region[]; scratch: number[] } {
     let ptr = this.heapBase;
     const regions = floats.map((n) => {
       const region = { ptr, floats: n };
       ptr += alignUp(n * 4, ALIGN);
       return region;
     });
-    this.ensure(ptr + this.scratchBytes);
-    return { regions, scratch: ptr };
+    const scratch = Array.from({ length: this.threads }, (_, t) => ptr + t * alignUp(this.scratchBytes, ALIGN));
+    this.ensure(ptr + this.threads * alignUp(this.scratchBytes, ALIGN));
+    return { regions, scratch };
+  }
+
+  /** Runs `jobs[0]` on this thread and `jobs[t]` on worker t, and waits for all of them. */
+  parallel(jobs: ThreadJob[]): void {
+    const seq = ++this.seq;
+    const ctl = this.control;
+    for (let t = 1; t < jobs.length; t++) {
+      const job = jobs[t]!;
+      const base = t * SLOT;
+      ctl[base + FN] = PARALLEL_KERNELS.indexOf(job.fn);
+      ctl[base + ARGC] = job.args.length;
+      ctl.set(job.args, base + ARGS);
+      Atomics.store(ctl, base + SEQ, seq);
+      Atomics.notify(ctl, base + SEQ);
+    }
+    const [first] = jobs;
+    if (first) (this.exports[first.fn])(...first.args);
+    let failed = false;
+    for (let t = 1; t < jobs.length; t++) {
+      const base = t * SLOT;
+      while (Atomics.load(ctl, base + FINISHED) !== seq) Atomics.wait(ctl, base + FINISHED, Atomics.load(ctl, base + FINISHED), 1000);
+      failed ||= ctl[base + FAILED] !== 0;
+    }
+    if (failed) throw new Error('a conv-gemm kernel failed on a worker thread');
+  }
+
+  /** Splits [0, count) into `threads` contiguous ranges, each a multiple of `multiple` except the last. */
+  split(count: number, multiple: number, minPerThread: number): [number, number][] {
+    const threads = Math.max(1, Math.min(this.threads, Math.floor(count / minPerThread)));
+    const per = alignUp(Math.ceil(count / threads), multiple);
+    const ranges: [number, number][] = [];
+    for (let start = 0; start < count; start += per) ranges.push([start, Math.min(count, start + per)]);
+    return ranges;
+  }
+
+  private async startWorker(slot: number): Promise<Worker> {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, control: this.control.buffer, slot } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    worker.unref();
+    return worker;
+  }
+
+  private stopWorkers(): void {
+    for (let t = 1; t <= this.workers.length; t++) {
+      Atomics.store(this.control, t * SLOT + SEQ, -1);
+      Atomics.notify(this.control, t * SLOT + SEQ);
+    }
+    for (const worker of this.workers) void worker.terminate();
+    this.workers = [];
   }
 
   /** A float32 view of a region (take it after `layout`: growing replaces the buffer). */
