@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // bench/train-step: the trainer's REAL step (`train()` of @gankit/trainer, timed from its own per-step progress
-// events) for the DCGAN 28×28 (batch 64) and DCGAN 32×32 (batch 128) on wasm (1 thread; 2 threads via
-// enableWasmThreads in separate child processes), on the cpu backend (28×28 at batch 8, scaled), and PyTorch 1.13
-// (torch_step.py: same architecture, Adam(2e-4, (0.5, 0.999)), 1 thread and the all-core count) — all in this one run.
-// Also: sampling images/s (10k images, batch 500, 28×28 G), achieved GFLOP/s next to the wasm matmul rate, and a
-// tf.profile of the trainer step (kernels of a (1+k)-step run minus a 1-step run). Needs the built packages
+// events) for the DCGAN 28×28 (batch 64) and DCGAN 32×32 (batch 128) on wasm (gankit's GEMM convs on 1 and 2
+// threads, and the XNNPACK convs they replaced), on the cpu backend (28×28 at batch 8, scaled), and PyTorch 1.13
+// (torch_step.py: same architecture, Adam(2e-4, (0.5, 0.999)), 1 and 2 threads, and 1 thread restricted to 128-bit
+// vectors) — all in this one run. Also: sampling images/s (10k images, batch 500, 28×28 G), achieved GFLOP/s next to
+// the matmul rates, and a tf.profile of the trainer step per engine (kernels of a (1+k)-step run minus a 1-step run). Needs the built packages
 // (`pnpm build`). Usage: node bench/train-step/run.mjs [--quick]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { enableWasmThreads, initBackend, setWasmConvEngine, setWasmConvThreads, wasmThreadsCount, writePng } from '@gankit/core';
+import { initBackend, setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma, writePng } from '@gankit/core';
 import { createGan } from '@gankit/models';
 import { readPreset, train, validateConfig } from '@gankit/trainer';
 
@@ -71,7 +71,7 @@ async function pngFolder(dir, count) {
 }
 
 /** The trainer config of a model: a shipped preset, with logging every step and no EMA/metric/disk extras. */
-async function trainerConfig(m, backend, batch, steps, tmp) {
+async function trainerConfig(m, backend, batch, steps, tmp, threads = 1) {
   const raw = await readPreset(m.size === 28 ? 'mnist-dcgan' : 'folder-dcgan64');
   if (m.size === 32) {
     const images = join(tmp, 'images');
@@ -81,60 +81,31 @@ async function trainerConfig(m, backend, batch, steps, tmp) {
     raw.data = { ...raw.data, limit: 4096 };
   }
   raw.backend = backend;
+  raw.threads = threads;
   raw.model = { architecture: 'dcgan', latentDim: m.latent, width: m.width };
   raw.training = { ...raw.training, steps, batchSize: batch, emaDecay: 0 };
   raw.logging = { logEvery: 1, sampleEvery: 1_000_000, checkpointEvery: 1_000_000, evalEvery: 0, metric: 'none', tensorboard: false, report: false, sampleCount: 16 };
   return validateConfig(raw, `bench ${m.id}`);
 }
 
-/**
- * "before" of the Sum/Mean change in packages/core/src/wasm-kernels/leading-axes-reduce.ts: the previous gankit kernel
- * (one row per pass over the float64 accumulators), re-registered over the current one for leading-axes float32 reductions.
- * Installed from the first progress event, i.e. after `train()`'s initBackend (which re-registers gankit's kernels).
- */
-const stockReduce = {};
-/** tfjs-backend-wasm's own Sum/Mean, captured before gankit replaces them (the old kernel's fallback). */
-async function captureStockReduce() {
-  await import('@tensorflow/tfjs-backend-wasm');
-  for (const name of ['Sum', 'Mean']) stockReduce[name] = tf.getKernel(name, 'wasm');
-}
-function useOldLeadingAxesReduce() {
-  for (const name of ['Sum', 'Mean']) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current.kernelFunc.isOld) continue;
-    const stock = stockReduce[name];
-    const kernelFunc = (args) => {
-      const x = args.inputs.x;
-      const axes = tf.util.parseAxisParam(args.attrs.axis, x.shape).sort((a, b) => a - b);
-      const count = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i) && x.dtype === 'float32' ? axes.length : 0;
-      if (count === 0) return stock.kernelFunc(args);
-      const rows = tf.util.sizeFromShape(x.shape.slice(0, count));
-      const innerShape = x.shape.slice(count);
-      const inner = tf.util.sizeFromShape(innerShape);
-      const out = args.backend.makeOutput(args.attrs.keepDims ? [...x.shape.slice(0, count).map(() => 1), ...innerShape] : innerShape, 'float32');
-      const src = args.backend.typedArrayFromHeap(x);
-      const dst = args.backend.typedArrayFromHeap(out);
-      const acc = new Float64Array(inner);
-      for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < inner; j++, o++) acc[j] += src[o];
-      const scale = name === 'Mean' ? 1 / rows : 1;
-      for (let j = 0; j < inner; j++) dst[j] = acc[j] * scale;
-      return out;
-    };
-    kernelFunc.isOld = true;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...current, kernelFunc });
-  }
-}
-
-async function runTrain(m, backend, batch, steps, tmp, oldReduce = false) {
-  const config = await trainerConfig(m, backend, batch, steps, tmp);
+async function runTrain(m, backend, batch, steps, tmp, threads) {
+  const config = await trainerConfig(m, backend, batch, steps, tmp, threads);
   const stepMs = [];
-  const onProgress = (e) => {
-    stepMs.push((batch * 1000) / e.imagesPerSec);
-    if (oldReduce) useOldLeadingAxesReduce();
-  };
+  const onProgress = (e) => stepMs.push((batch * 1000) / e.imagesPerSec);
   await train(config, { out: join(tmp, 'run'), force: true, onProgress });
   return stepMs;
+}
+
+/** 1024³ matmul GFLOP/s with gankit's GEMM (at the current thread count) and with XNNPACK (tfjs's own, 1 thread). */
+function matmulRates() {
+  const engine = wasmConvEngine();
+  const rates = {};
+  for (const e of ['gemm', 'xnnpack']) {
+    setWasmConvEngine(e);
+    rates[e] = matmulGflops();
+  }
+  setWasmConvEngine(engine);
+  return rates;
 }
 
 function matmulGflops() {
@@ -156,13 +127,12 @@ function matmulGflops() {
 }
 
 /** Kernel ms by name of a `train()` run. */
-async function profileRun(m, steps, tmp, oldReduce) {
-  const config = await trainerConfig(m, 'wasm', m.batch, steps, tmp);
-  const onProgress = () => oldReduce && useOldLeadingAxesReduce();
-  await train(config, { out: join(tmp, 'warm-up'), force: true, onProgress });
+async function profileRun(m, steps, tmp, threads) {
+  const config = await trainerConfig(m, 'wasm', m.batch, steps, tmp, threads);
+  await train(config, { out: join(tmp, 'warm-up'), force: true });
   const stepMs = [];
   const info = await tf.profile(async () => {
-    await train(config, { out: join(tmp, `prof-${steps}`), force: true, onProgress: (e) => (stepMs.push((m.batch * 1000) / e.imagesPerSec), onProgress()) });
+    await train(config, { out: join(tmp, `prof-${steps}`), force: true, onProgress: (e) => stepMs.push((m.batch * 1000) / e.imagesPerSec) });
     return tf.scalar(0);
   });
   const byKernel = new Map();
@@ -175,16 +145,14 @@ async function child(job) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'gankit-train-step-'));
   try {
     const m = MODELS[job.model];
-    if (job.oldReduce) await captureStockReduce();
-    if (job.threads > 1) await enableWasmThreads(job.threads);
+    const threads = job.threads ?? 1;
     if (job.convEngine) setWasmConvEngine(job.convEngine);
-    if (job.convThreads) await setWasmConvThreads(job.convThreads);
     if (job.kind === 'train') {
-      const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, job.oldReduce);
+      const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, threads);
       const wasm = job.backend === 'wasm';
-      return { stepMs: stepMs.slice(job.warmup), threads: wasm ? wasmThreadsCount() : undefined, matmulGflops: wasm ? matmulGflops() : undefined };
+      return { stepMs: stepMs.slice(job.warmup), threads: wasm ? wasmConvThreads() : undefined, fma: wasmConvUsesFma(), matmul: wasm ? matmulRates() : undefined };
     }
-    await initBackend({ backend: 'wasm' });
+    await initBackend({ backend: 'wasm', threads });
     if (job.kind === 'sample') {
       const { generator } = createGan({ architecture: 'dcgan', imageShape: [m.size, m.size, m.channels], latentDim: m.latent, width: m.width, seed: 0 });
       const batchOf = (n) => tf.tidy(() => generator.apply(tf.randomNormal([n, m.latent]), { training: false }));
@@ -197,11 +165,11 @@ async function child(job) {
       }
       const seconds = (performance.now() - start) / 1000;
       generator.dispose();
-      return { seconds, imagesPerSec: job.count / seconds, matmulGflops: matmulGflops() };
+      return { seconds, imagesPerSec: job.count / seconds };
     }
     if (job.kind === 'profile') {
-      const one = await profileRun(m, 1, tmp, job.oldReduce);
-      const many = await profileRun(m, 1 + job.steps, tmp, job.oldReduce);
+      const one = await profileRun(m, 1, tmp, threads);
+      const many = await profileRun(m, 1 + job.steps, tmp, threads);
       const perStep = [...many.byKernel.entries()].map(([name, ms]) => [name, (ms - (one.byKernel.get(name) ?? 0)) / job.steps]).sort((a, b) => b[1] - a[1]);
       return { perStep, stepMs: median(many.stepMs.slice(1)) };
     }
@@ -233,9 +201,12 @@ function spawnChild(job, timeoutMs = 900_000) {
   return { ...JSON.parse(line.slice('@@RESULT '.length)), seconds };
 }
 
-function runTorch(threads, sample) {
+/** PyTorch restricted to 128-bit vectors, the width of wasm SIMD: oneDNN SSE4.1, ATen's default (non-AVX) kernels, OpenBLAS's Nehalem kernels. */
+const TORCH_128_BIT = { DNNL_MAX_CPU_ISA: 'SSE41', ATEN_CPU_CAPABILITY: 'default', OPENBLAS_CORETYPE: 'Nehalem' };
+
+function runTorch(threads, sample, env = {}) {
   const spec = { threads, models: Object.values(MODELS), ...(sample && { sample: SAMPLE }), repeats: 1 };
-  const res = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20 });
+  const res = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (res.status !== 0) throw new Error(`torch_step.py failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
 }
@@ -248,173 +219,157 @@ const lines = [];
 const loads = [os.loadavg()[0]];
 const started = new Date();
 
-// wasm 1 and 2 threads and PyTorch 1 thread, interleaved processes so all see similar load.
-const wasm = { m28: { 1: [], 2: [] }, m32: { 1: [], 2: [] } };
+// ---- Parent: every engine side by side, interleaved processes so all see similar load -------------------------
+
+/** gankit's configurations: the default (gankit GEMM convs) on 1 and 2 threads, and the XNNPACK convs it replaced. */
+const ENGINES = [
+  { key: 'gemm1', label: 'gankit wasm, GEMM convs (default), 1 thread', convEngine: 'gemm', threads: 1 },
+  { key: 'gemm2', label: 'gankit wasm, GEMM convs (default), 2 threads', convEngine: 'gemm', threads: 2 },
+  { key: 'xnn1', label: 'gankit wasm, XNNPACK convs (before), 1 thread', convEngine: 'xnnpack', threads: 1 },
+];
+const runs = Object.fromEntries(['m28', 'm32'].map((id) => [id, Object.fromEntries(ENGINES.map((e) => [e.key, []]))]));
 const torchRuns = [];
 for (let r = 0; r < REPEATS; r++) {
-  torchRuns.push(runTorch([1], r === 0));
+  torchRuns.push(runTorch([1, 2], r === 0));
   for (const id of ['m28', 'm32']) {
     const m = MODELS[id];
-    for (const threads of [1, 2]) {
-      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', threads, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
-      wasm[id][threads].push(out);
-      console.error(`wasm ${id} ${threads}t: ${out.error ?? `median ${median(out.stepMs).toFixed(0)} ms (pool ${out.threads}), matmul ${out.matmulGflops.toFixed(1)} GFLOP/s`}`);
+    for (const e of ENGINES) {
+      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', convEngine: e.convEngine, threads: e.threads, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
+      runs[id][e.key].push(out);
+      console.error(`${id} ${e.key}: ${out.error ?? `median ${median(out.stepMs).toFixed(0)} ms (threads ${out.threads}, fma ${out.fma}), matmul ${JSON.stringify(out.matmul)}`}`);
     }
   }
 }
 loads.push(os.loadavg()[0]);
-torchRuns.push(runTorch([0], true));
-const torchMatmul1 = median(torchRuns.flatMap((t) => t.matmul).filter((x) => x.threads === '1').map((x) => x.gflops));
-const torch = { ...torchRuns[0], train: torchRuns.flatMap((t) => t.train), sample: torchRuns.flatMap((t) => t.sample), matmul: torchRuns.flatMap((t) => t.matmul) };
+const torch128 = runTorch([1], false, TORCH_128_BIT);
+const torch = { ...torchRuns[0], train: torchRuns.flatMap((t) => t.train), matmul: torchRuns.flatMap((t) => t.matmul) };
 console.error(`torch done: ${torch.train.map((t) => `${t.id}/${t.threads}: ${median(t.stepMs).toFixed(0)}`).join(', ')}`);
-loads.push(os.loadavg()[0]);
 const cpuTimeout = QUICK ? 1000 : 90_000;
 const cpu = spawnChild({ kind: 'train', model: 'm28', backend: 'cpu', threads: 1, batch: CPU_BATCH, steps: 1, warmup: 0 }, cpuTimeout);
 console.error(`cpu m28: ${cpu.error ?? median(cpu.stepMs).toFixed(0)}`);
-const samples = Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', threads: 1, ...SAMPLE }));
+const samples = Object.fromEntries(ENGINES.map((e) => [e.key, Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', convEngine: e.convEngine, threads: e.threads, ...SAMPLE }))]));
 const PROFILE_STEPS = QUICK ? 2 : 4;
-const profile = spawnChild({ kind: 'profile', model: 'm28', threads: 1, steps: PROFILE_STEPS });
-// Before/after of the Sum/Mean change in core (alternating processes, 28×28, 1 thread).
-const reduceAB = { before: [], after: [] };
-for (let r = 0; r < REPEATS; r++) {
-  for (const variant of ['before', 'after']) {
-    const m = MODELS.m28;
-    reduceAB[variant].push(spawnChild({ kind: 'train', model: 'm28', backend: 'wasm', threads: 1, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup, oldReduce: variant === 'before' }));
-  }
-}
-const profileBefore = spawnChild({ kind: 'profile', model: 'm28', threads: 1, steps: PROFILE_STEPS, oldReduce: true });
+const profiles = Object.fromEntries(ENGINES.map((e) => [e.key, spawnChild({ kind: 'profile', model: 'm28', convEngine: e.convEngine, threads: e.threads, steps: PROFILE_STEPS })]));
 loads.push(os.loadavg()[0]);
 
 // ---- Tables ------------------------------------------------------------------------------------------------
 
 const fmt = (x) => (x === undefined || Number.isNaN(x) ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const allSteps = (outs) => outs.filter((o) => !o.error).flatMap((o) => o.stepMs);
-const torchRows = (id) => {
-  const byThreads = new Map();
-  for (const t of torch.train.filter((t) => t.id === id)) byThreads.set(t.threads, [...(byThreads.get(t.threads) ?? []), ...t.stepMs]);
-  return [...byThreads.entries()].map(([threads, ms]) => ({ threads, ms: median(ms) }));
-};
-const matmulAll = Object.values(wasm).flatMap((byT) => byT[1].filter((o) => !o.error).map((o) => o.matmulGflops));
-const matmul1 = median(matmulAll);
-const matmul2 = median(Object.values(wasm).flatMap((byT) => byT[2].filter((o) => !o.error).map((o) => o.matmulGflops)));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+const ok = (outs) => outs.filter((o) => !o.error);
+const allSteps = (outs) => ok(outs).flatMap((o) => o.stepMs);
+const torchMs = (id, threads, source = torch) => median(source.train.filter((t) => t.id === id && t.threads === String(threads)).flatMap((t) => t.stepMs));
+const torchMatmul = (threads) => median(torch.matmul.filter((x) => x.threads === String(threads)).map((x) => x.gflops));
+const wasmOuts = Object.values(runs).flatMap((byEngine) => Object.entries(byEngine)).flatMap(([key, outs]) => ok(outs).map((o) => ({ key, ...o })));
+const gemmRate = (threads) => median(wasmOuts.filter((o) => o.threads === threads && o.key.startsWith('gemm')).map((o) => o.matmul.gemm));
+const xnnRate = median(wasmOuts.filter((o) => o.threads === 1).map((o) => o.matmul.xnnpack));
+const rate = { 1: gemmRate(1), 2: gemmRate(2) };
+const fma = wasmOuts.some((o) => o.fma);
 
 log('# Trainer step: gankit `train()` on wasm / cpu vs PyTorch CPU (DCGAN, D step + G step)');
 log();
-log(`Machine: ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} logical cores, Node ${process.version}, tfjs ${tf.version_core}; PyTorch ${torch.torch} (default thread count ${torch.defaultThreads}). ` +
-  `Load average (1 min) at start / after the interleaved wasm + PyTorch 1-thread rounds / after PyTorch all-core / end: ${loads.map((l) => l.toFixed(1)).join(' / ')} (shared machine: compare ratios within a run, not absolute times). Date: ${started.toISOString()}.`);
+log(`Machine: ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} logical cores (AVX-512), Node ${process.version}, tfjs ${tf.version_core}; PyTorch ${torch.torch} (default thread count ${torch.defaultThreads}). ` +
+  `Load average (1 min) at start / after the interleaved gankit + PyTorch rounds / end: ${loads.map((l) => l.toFixed(1)).join(' / ')}. Date: ${started.toISOString()}.`);
 log();
-log(`Command: \`pnpm build && node bench/train-step/run.mjs${QUICK ? ' --quick' : ''}\` (every row measured in this one run).`);
+log(`Command: \`pnpm build && node bench/train-step/run.mjs${QUICK ? ' --quick' : ''}\` (every number below is from this one run).`);
 log();
 log('gankit rows time the trainer\'s real loop: `train(config, { onProgress })` from `@gankit/trainer` with a shipped preset (`mnist-dcgan`; `folder-dcgan64` at 32×32 on a folder of random 32×32 PNGs), ' +
-  'logging every step, and ms/step = batch / the images/s the trainer reports for that step (data pipeline, the shared-G-forward D+G step and the read-back of the losses included). ' +
+  'logging every step; ms/step = batch / the images/s the trainer reports for that step (data pipeline, the shared-G-forward D+G step and the read-back of the losses included). ' +
   `EMA, metric evaluation, TensorBoard and report are off; the first ${MODELS.m28.warmup} (28×28) / ${MODELS.m32.warmup} (32×32) steps of each process are dropped. ` +
-  `Medians over ${REPEATS} processes × ${MODELS.m28.steps} (28×28) / ${MODELS.m32.steps} (32×32) steps; PyTorch 1 thread: ${REPEATS} processes interleaved with the wasm ones, the same step counts after warm-up, fed a fixed random batch (all-core row: 1 process). ` +
+  `Medians over ${REPEATS} processes × ${MODELS.m28.steps} (28×28) / ${MODELS.m32.steps} (32×32) steps per row; PyTorch (torch_step.py, fed a fixed random batch, the same step counts after warm-up) runs in the same rounds, interleaved. ` +
   'Architecture (both sides): `dcgan`, width 64, z 100, 4×4 kernels, batch norm. 28×28: G dense → 7×7×256 → convT 128 → convT 1, D conv 64 → conv 128 → dense 1. 32×32: G convT 256 (4×4 valid) → 128 → 64 → 3, D conv 64 → 128 → 256 → conv 1 (4×4 valid). ' +
-  'Note: the issue\'s 28×28 net (G 7×7×128 → convT 64; D conv 64 → conv 128) has a G of width 32 and a D of width 64; the trainer has one `model.width` for both, so no preset gives exactly it — the rows use the shipped preset (width 64: the issue\'s D, a G twice as wide).');
+  'The issue\'s 28×28 net (G 7×7×128 → convT 64) has a G of width 32; the trainer has one `model.width` for G and D, so the rows use the shipped preset (the issue\'s D, a G twice as wide).');
 log();
-log('GFLOP/s = conv/matmul FLOPs a step needs (counted analytically from the layer shapes in run.mjs, and independently from forward hooks in torch_step.py; G forward once, D forward on real + fake, D dW/dX, D forward + dX for the G step, G dW/dX; no D dW in the G step) / step time.');
+log('GFLOP/s = conv/matmul FLOPs a step needs (counted from the layer shapes in run.mjs, and independently from forward hooks in torch_step.py) / step time.');
 log();
-log(`wasm matmul 1024×1024×1024 in this run (median of the wasm child processes): **${fmt(matmul1)} GFLOP/s** with 1 thread, ${fmt(matmul2)} GFLOP/s with 2 threads. ` +
-  `PyTorch's own 1024³ matmul in this run: ${fmt(torchMatmul1)} GFLOP/s with 1 thread (median of ${REPEATS} processes), ${torch.matmul.filter((x) => x.threads !== '1').map((x) => `${fmt(x.gflops)} GFLOP/s with ${x.threads} threads`).join(', ')}.`);
+log(`1024³ matmul in this run (the ceilings): gankit's GEMM (wasm SIMD128, ${fma ? 'relaxed-SIMD fused multiply-add' : 'mul + add'}) **${fmt(rate[1])} GFLOP/s** on 1 thread, ${fmt(rate[2])} on 2; ` +
+  `tfjs-backend-wasm's own (XNNPACK) ${fmt(xnnRate)} on 1 thread; PyTorch ${fmt(torchMatmul(1))} on 1 thread, ${fmt(torchMatmul(2))} on 2 (AVX-512), ` +
+  `${fmt(median(torch128.matmul.map((x) => x.gflops)))} when restricted to 128-bit vectors.`);
 log();
-log('| model | batch | engine | ms/step (median) | vs PyTorch 1 thread | GFLOP/s | vs wasm matmul (1 thread) |');
-log('| --- | ---: | --- | ---: | ---: | ---: | ---: |');
+log('| model | batch | engine | ms/step (median) | vs PyTorch 1 thread | vs PyTorch, same threads | GFLOP/s | share of its matmul ceiling |');
+log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
 const summary = {};
 for (const id of ['m28', 'm32']) {
   const m = MODELS[id];
   const flops = stepFlops(m, m.batch);
   const torchFlops = torch.train.find((t) => t.id === id)?.flops;
   if (torchFlops !== undefined && Math.abs(torchFlops - flops) > 1e-6 * flops) console.error(`FLOP counts differ for ${id}: run.mjs ${flops}, torch_step.py ${torchFlops}`);
-  const trows = torchRows(id);
-  const t1 = trows[0]?.ms;
-  const row = (engine, ms, batch = m.batch, note = '') => {
+  const t = { 1: torchMs(id, 1), 2: torchMs(id, 2) };
+  const row = (engine, ms, { threads, ceiling, batch = m.batch } = {}) => {
     const gflops = ms ? stepFlops(m, batch) / (ms * 1e6) : undefined;
-    log(`| ${m.label} | ${batch}${note} | ${engine} | ${fmt(ms)} | ${ms && t1 ? `${(ms / t1).toFixed(2)}×` : '—'} | ${fmt(gflops)} | ${gflops ? `${((100 * gflops) / matmul1).toFixed(0)}%` : '—'} |`);
+    log(`| ${m.label} | ${batch} | ${engine} | ${fmt(ms)} | ${ratio(ms, t[1])} | ${threads ? ratio(ms, t[threads]) : '—'} | ${fmt(gflops)} | ${gflops && ceiling ? `${((100 * gflops) / ceiling).toFixed(0)}%` : '—'} |`);
   };
-  const w1 = median(allSteps(wasm[id][1]));
-  const w2 = median(allSteps(wasm[id][2]));
-  const pools = [...new Set(wasm[id][2].map((o) => o.threads))].join(', ');
-  row('gankit wasm, 1 thread', w1);
-  row(`gankit wasm, 2 threads (enableWasmThreads(2); pool reports ${pools})`, w2);
-  if (id === 'm28') {
-    if (cpu.error) log(`| ${m.label} | ${CPU_BATCH} | gankit cpu backend | skipped: one step at batch ${CPU_BATCH} (plus setup) ${cpu.error.startsWith('timed out') ? `did not finish in ${cpuTimeout / 1000} s` : `failed: ${cpu.error}`} | — | — | — |`);
-    else {
-      const ms = median(cpu.stepMs);
-      row(`gankit cpu backend (batch ${CPU_BATCH}: ${fmt(ms)} ms, scaled ×${m.batch / CPU_BATCH})`, (ms * m.batch) / CPU_BATCH);
-    }
-  } else {
-    log(`| ${m.label} | ${m.batch} | gankit cpu backend | skipped: its 16×16×128↔8×8×256 filter gradient alone takes > 1 min at batch 2 (bench/results/kernels.md) | — | — | — |`);
+  summary[id] = { flops, t };
+  for (const e of ENGINES) {
+    const ms = median(allSteps(runs[id][e.key]));
+    summary[id][e.key] = ms;
+    row(e.label, ms, { threads: e.threads, ceiling: e.convEngine === 'gemm' ? rate[e.threads] : xnnRate });
   }
-  for (const t of trows) row(`PyTorch CPU, ${t.threads} thread${t.threads === '1' ? '' : 's'}`, t.ms);
-  summary[id] = { w1, w2, t1, flops };
+  if (id === 'm28') {
+    if (cpu.error) log(`| ${m.label} | ${CPU_BATCH} | gankit cpu backend | skipped: one step at batch ${CPU_BATCH} ${cpu.error.startsWith('timed out') ? `did not finish in ${cpuTimeout / 1000} s` : `failed: ${cpu.error}`} | — | — | — | — |`);
+    else row(`gankit cpu backend (batch ${CPU_BATCH}: ${fmt(median(cpu.stepMs))} ms, scaled ×${m.batch / CPU_BATCH})`, (median(cpu.stepMs) * m.batch) / CPU_BATCH, { threads: 1 });
+  } else {
+    log(`| ${m.label} | ${m.batch} | gankit cpu backend | skipped: its 16×16×128↔8×8×256 filter gradient alone takes > 1 min at batch 2 (bench/results/kernels.md) | — | — | — | — |`);
+  }
+  row('PyTorch CPU, 1 thread', t[1], { threads: 1, ceiling: torchMatmul(1) });
+  row('PyTorch CPU, 2 threads', t[2], { threads: 2, ceiling: torchMatmul(2) });
+  row('PyTorch CPU, 1 thread, 128-bit vectors only (DNNL_MAX_CPU_ISA=SSE41, ATEN_CPU_CAPABILITY=default, OPENBLAS_CORETYPE=Nehalem)', torchMs(id, 1, torch128), { ceiling: median(torch128.matmul.map((x) => x.gflops)) });
 }
 log();
 const perProcess = (outs) => outs.map((o) => (o.error ? 'failed' : fmt(median(o.stepMs)))).join(', ');
-const torchPerProcess = (id) => torchRuns.slice(0, REPEATS).map((t) => fmt(median(t.train.find((x) => x.id === id)?.stepMs ?? []))).join(', ');
 for (const id of ['m28', 'm32']) {
-  log(`Per-process medians, ${MODELS[id].label}: wasm 1 thread ${perProcess(wasm[id][1])} ms; wasm 2 threads ${perProcess(wasm[id][2])} ms; PyTorch 1 thread ${torchPerProcess(id)} ms.`);
+  log(`Per-process medians, ${MODELS[id].label}: ${ENGINES.map((e) => `${e.key} ${perProcess(runs[id][e.key])} ms`).join('; ')}; ` +
+    `PyTorch 1 thread ${torchRuns.map((r) => fmt(median(r.train.find((x) => x.id === id && x.threads === '1')?.stepMs ?? []))).join(', ')} ms, 2 threads ${torchRuns.map((r) => fmt(median(r.train.find((x) => x.id === id && x.threads === '2')?.stepMs ?? []))).join(', ')} ms.`);
   log();
 }
-log('PyTorch with 2 threads on this loaded 2-core machine is far slower than with 1: its OpenMP threads wait for each other whenever one of them loses its core to another process.');
-log();
 log('## Sampling: 10k images from the 28×28 generator (batch 500, inference mode, images read back to the host)');
 log();
 log('| engine | images/s | seconds | vs PyTorch 1 thread |');
 log('| --- | ---: | ---: | ---: |');
-const sampleOk = samples.filter((s) => !s.error);
-const tSample1 = torch.sample[0]?.imagesPerSec;
-const sampleWasm = median(sampleOk.map((s) => s.imagesPerSec));
-log(`| gankit wasm, 1 thread (median of ${sampleOk.length} processes) | ${fmt(sampleWasm)} | ${fmt(SAMPLE.count / sampleWasm)} | ${(sampleWasm / tSample1).toFixed(2)}× |`);
-for (const s of torch.sample) log(`| PyTorch CPU, ${s.threads} thread${s.threads === '1' ? '' : 's'} | ${fmt(s.imagesPerSec)} | ${fmt(s.seconds)} | ${(s.imagesPerSec / tSample1).toFixed(2)}× |`);
+const torchSample = torchRuns[0].sample ?? [];
+const tSample1 = torchSample.find((s) => s.threads === '1')?.imagesPerSec;
+for (const e of ENGINES) {
+  const ips = median(ok(samples[e.key]).map((s) => s.imagesPerSec));
+  log(`| ${e.label} (median of ${ok(samples[e.key]).length} processes) | ${fmt(ips)} | ${fmt(SAMPLE.count / ips)} | ${ratio(ips, tSample1)} |`);
+}
+for (const s of torchSample) log(`| PyTorch CPU, ${s.threads} thread${s.threads === '1' ? '' : 's'} | ${fmt(s.imagesPerSec)} | ${fmt(s.seconds)} | ${ratio(s.imagesPerSec, tSample1)} |`);
 log();
 log('Inception feature extraction images/s next to PyTorch is measured by bench/metrics/extract.mjs: see `bench/results/extract.md`.');
 log();
-log(`## Where the wasm trainer step (28×28, batch 64, 1 thread) spends its time`);
+log('## Per kernel: where the 28×28 step (batch 64) spends its time, before (XNNPACK convs) and after (GEMM convs)');
 log();
-if (profile.error) log(`profile failed: ${profile.error}`);
-else {
-  const total = profile.perStep.reduce((a, [, ms]) => a + Math.max(0, ms), 0);
-  log(`tf.profile of \`train()\` (after a warm-up run in the same process): kernel ms of a ${1 + PROFILE_STEPS}-step run minus a 1-step run, per step (wall time of each kernel). ` +
-    `The profiled steps took ${fmt(profile.stepMs)} ms (median, profiler on; load ${loads.at(-1).toFixed(1)}), of which the kernels below ${fmt(profile.perStep.reduce((a, [, ms]) => a + Math.max(0, ms), 0))} ms; the rest is outside kernels (JS autodiff, Layers bookkeeping, data pipeline, loss read-back).`);
-  log();
-  log('| kernel | ms/step | share |');
-  log('| --- | ---: | ---: |');
-  for (const [name, ms] of profile.perStep.slice(0, 15)) log(`| ${name} | ${fmt(ms)} | ${((100 * ms) / total).toFixed(0)}% |`);
-  log(`| (all ${profile.perStep.length} kernels) | ${fmt(total)} | 100% |`);
-  summary.profileTotal = total;
-  const GEMM = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'MatMul'];
-  const gemmMs = profile.perStep.filter(([name]) => GEMM.includes(name)).reduce((a, [, ms]) => a + ms, 0);
-  const s = summary.m28;
-  const floorMs = s.flops / (matmul1 * 1e6);
-  const torchGflops = s.flops / (s.t1 * 1e6);
-  log();
-  log('## What bounds the ratio (28×28, batch 64, 1 thread; all numbers from this run)');
-  log();
-  log(`- The step needs ${(s.flops / 1e9).toFixed(1)} GFLOP of conv/matmul work. PyTorch does it in ${fmt(s.t1)} ms: **${fmt(torchGflops)} GFLOP/s**, ` +
-    `${(torchGflops / matmul1).toFixed(1)}× the ${fmt(matmul1)} GFLOP/s a 1024³ matmul reaches on wasm (XNNPACK, 128-bit wasm SIMD) — PyTorch's native oneDNN/MKL kernels use the CPU's full vector width (its own 1024³ matmul: ${fmt(torchMatmul1)} GFLOP/s).`);
-  const floorRatio = floorMs / s.t1;
-  const neededGflops = s.flops / (1.5 * s.t1 * 1e6);
-  log(`- So even a wasm step that ran every FLOP at the matmul rate and nothing else would take ${fmt(floorMs)} ms = **${floorRatio.toFixed(2)}× PyTorch** in this run. ` +
-    (floorRatio > 1.5
-      ? 'That floor alone is above 1.5×: the goal is out of reach for single-threaded wasm on this CPU, whatever the kernels do.'
-      : `1.5× (${fmt(1.5 * s.t1)} ms) would need the whole step at ${fmt(neededGflops)} GFLOP/s = ${((100 * neededGflops) / matmul1).toFixed(0)}% of the wasm matmul rate, i.e. every kernel but the GEMMs and all JS overhead nearly free; the step reaches ${((100 * s.flops) / (s.w1 * 1e6) / matmul1).toFixed(0)}% (below).`) +
-    ` PyTorch's step time moves with the machine's load more than wasm's (per-process medians under the first table), and this floor ratio with it.`);
-  log(`- Inside the measured step, the conv/matmul kernels (${GEMM.filter((n) => profile.perStep.some(([k]) => k === n)).join(', ')}) take ${fmt(gemmMs)} ms/step, i.e. ${fmt(s.flops / (gemmMs * 1e6))} GFLOP/s = ${((100 * s.flops) / (gemmMs * 1e6) / matmul1).toFixed(0)}% of the wasm matmul rate; ` +
-    `all other kernels (batch norm, activations, losses, Adam updates) ${fmt(total - gemmMs)} ms; the rest of the profiled ${fmt(profile.stepMs)} ms step (${fmt(profile.stepMs - total)} ms) is outside kernels (JS autodiff and Layers bookkeeping, the data pipeline, reading back the losses).`);
-  log(`- A second thread (enableWasmThreads(2)) would lift the ceiling, but on this shared machine (load ${loads.map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores) there is no idle core: the 2-thread rows above are not faster (matmul ${fmt(matmul2)} vs ${fmt(matmul1)} GFLOP/s).`);
+log(`tf.profile of \`train()\` (after a warm-up run in the same process): kernel ms of a ${1 + PROFILE_STEPS}-step run minus a 1-step run, per step (wall time of each kernel; profiler on).`);
+log();
+const GEMM_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul'];
+const perKernel = Object.fromEntries(ENGINES.map((e) => [e.key, new Map(profiles[e.key].error ? [] : profiles[e.key].perStep)]));
+const names = [...new Set(ENGINES.flatMap((e) => [...perKernel[e.key].keys()]))];
+const sumOf = (key, pick) => [...perKernel[key].entries()].filter(([n]) => pick(n)).reduce((a, [, ms]) => a + Math.max(0, ms), 0);
+names.sort((a, b) => (perKernel.xnn1.get(b) ?? 0) - (perKernel.xnn1.get(a) ?? 0));
+log(`| kernel | ${ENGINES.map((e) => e.label).join(' | ')} | speed-up (1 thread) |`);
+log(`| --- | ${ENGINES.map(() => '---:').join(' | ')} | ---: |`);
+for (const name of names.slice(0, 16)) {
+  log(`| ${name} | ${ENGINES.map((e) => fmt(perKernel[e.key].get(name))).join(' | ')} | ${ratio(perKernel.xnn1.get(name), perKernel.gemm1.get(name))} |`);
 }
+const convMs = Object.fromEntries(ENGINES.map((e) => [e.key, sumOf(e.key, (n) => GEMM_KERNELS.includes(n))]));
+const otherMs = Object.fromEntries(ENGINES.map((e) => [e.key, sumOf(e.key, (n) => !GEMM_KERNELS.includes(n))]));
+log(`| **conv + matmul kernels** | ${ENGINES.map((e) => fmt(convMs[e.key])).join(' | ')} | ${ratio(convMs.xnn1, convMs.gemm1)} |`);
+log(`| **all other kernels** | ${ENGINES.map((e) => fmt(otherMs[e.key])).join(' | ')} | ${ratio(otherMs.xnn1, otherMs.gemm1)} |`);
+log(`| **step (profiled)** | ${ENGINES.map((e) => fmt(profiles[e.key].stepMs)).join(' | ')} | ${ratio(profiles.xnn1.stepMs, profiles.gemm1.stepMs)} |`);
 log();
-log('## Change in core: Sum/Mean over leading axes (packages/core/src/wasm-kernels/leading-axes-reduce.ts)');
+const s = summary.m28;
+const gemm1Gflops = s.flops / (convMs.gemm1 * 1e6);
+const torchGflops = s.flops / (s.t[1] * 1e6);
+const floor1 = s.flops / (rate[1] * 1e6);
+log('## What bounds the ratio (28×28, batch 64; all numbers from this run)');
 log();
-log('The profile showed gankit\'s Sum/Mean kernel (batch-norm statistics and gradients, bias gradients: a reduction over [batch, height, width] of NHWC) at ~3–4 ns per element: one row per pass over the float64 accumulators. ' +
-  'It now adds eight rows per pass (pairwise, still float64). "before" re-registers the previous loop over the current kernel in the same build (bench/train-step/run.mjs `useOldLeadingAxesReduce`); processes alternate before/after.');
-log();
-const reduceMs = (p) => (p.error ? undefined : p.perStep.filter(([n]) => n === 'Sum' || n === 'Mean').reduce((a, [, ms]) => a + ms, 0));
-const abStep = (v) => median(allSteps(reduceAB[v]));
-log('| 28×28 trainer step, wasm 1 thread | before | after | speed-up |');
-log('| --- | ---: | ---: | ---: |');
-log(`| Sum + Mean kernel ms/step (tf.profile) | ${fmt(reduceMs(profileBefore))} | ${fmt(reduceMs(profile))} | ${(reduceMs(profileBefore) / reduceMs(profile)).toFixed(1)}× |`);
-log(`| step ms (median of ${REPEATS} processes × ${MODELS.m28.steps} steps each) | ${fmt(abStep('before'))} | ${fmt(abStep('after'))} | ${(abStep('before') / abStep('after')).toFixed(2)}× |`);
+log(`- **Vector width.** The step needs ${(s.flops / 1e9).toFixed(1)} GFLOP of conv/matmul work. PyTorch 1 thread does it in ${fmt(s.t[1])} ms = **${fmt(torchGflops)} GFLOP/s** with oneDNN's AVX-512 kernels (its 1024³ matmul: ${fmt(torchMatmul(1))}). ` +
+  `WebAssembly SIMD is 128 bits wide. Restricted to 128-bit vectors, the same PyTorch step takes ${fmt(torchMs('m28', 1, torch128))} ms (${ratio(torchMs('m28', 1, torch128), s.t[1])} its AVX-512 time), and gankit on 1 thread is ${ratio(s.gemm1, torchMs('m28', 1, torch128))} that.`);
+log(`- **The wasm ceiling.** Even a step that ran every FLOP at gankit's 1-thread GEMM rate (${fmt(rate[1])} GFLOP/s) and nothing else would take ${fmt(floor1)} ms = **${ratio(floor1, s.t[1])} PyTorch's 1-thread step**: ` +
+  `${floor1 / s.t[1] > 1.5 ? 'above 1.5×, so the goal is out of reach for 1-thread wasm on this CPU whatever the kernels do' : 'below 1.5×, so the remaining gap is kernels and overhead'}. ` +
+  `The GEMM is ${ratio(rate[1], xnnRate)} XNNPACK's rate here because V8 gives wasm fewer xmm registers than XNNPACK's micro-kernels need (their accumulators spill every iteration; gankit's 4×8 kernel keeps them in registers${fma ? ' and uses fused multiply-add' : ''}).`);
+log(`- **Inside gankit's step** (1 thread, profiled): conv/matmul kernels ${fmt(convMs.gemm1)} ms (${fmt(gemm1Gflops)} GFLOP/s = ${((100 * gemm1Gflops) / rate[1]).toFixed(0)}% of the GEMM rate: im2col/col2im, packing, copies in and out of the GEMM's memory), ` +
+  `all other kernels (batch norm, activations and their gradients, losses, Adam) ${fmt(otherMs.gemm1)} ms, outside kernels (JS autodiff, Layers bookkeeping, data, loss read-back) ${fmt(profiles.gemm1.stepMs - convMs.gemm1 - otherMs.gemm1)} ms.`);
+log(`- **Threads.** With 2 threads gankit's step is ${fmt(s.gemm2)} ms (${ratio(s.gemm1, s.gemm2)} faster than 1 thread; only the conv/matmul kernels are threaded). PyTorch's 2-thread step is ${fmt(s.t[2])} ms vs ${fmt(s.t[1])} on 1 thread on this 2-core VM, so at 2 threads each the ratio is ${ratio(s.gemm2, s.t[2])}; best against best (gankit 2 threads, PyTorch's faster setting) it is ${ratio(s.gemm2, Math.min(s.t[1], s.t[2]))}.`);
 log();
 console.error(JSON.stringify({ summary, loads }));
 

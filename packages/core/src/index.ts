@@ -10,6 +10,7 @@ export {
   setWasmConvEngine,
   setWasmConvThreads,
   wasmConvThreads,
+  wasmConvUsesFma,
   wasmConvEngine,
   enableWasmThreads,
   wasmThreadsCount,

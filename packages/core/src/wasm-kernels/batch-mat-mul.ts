@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusableEpilogue, gemmMatMul, useGemm } from './gemm/kernels';
 import { asWasmBackend, release, requireInput, runStockKernel, transpose, type KernelArgs, type WasmBackend } from './wasm-backend';
 
 function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
@@ -9,6 +10,18 @@ function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   return transpose(backend, x, perm);
 }
 
+/** The product on gankit's GEMM (gemm engine, float32, equal batch dims, a fusable bias/activation), else undefined. */
+function matMulOnGemm(name: string, backend: WasmBackend, args: KernelArgs): tf.TensorInfo | undefined {
+  if (!useGemm('NHWC')) return undefined;
+  const a = requireInput(args.inputs, 'a');
+  const b = requireInput(args.inputs, 'b');
+  const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
+  const columns = (attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]) ?? 0;
+  const epilogue = name === tf._FusedMatMul ? fusableEpilogue(args.inputs.bias, attrs.activation, attrs.leakyreluAlpha, columns) : undefined;
+  if (name === tf._FusedMatMul && epilogue === undefined) return undefined;
+  return gemmMatMul(backend, a, b, attrs.transposeA, attrs.transposeB, epilogue);
+}
+
 /**
  * Runs wasm's matmul kernel `name` with both operands untransposed: tfjs-backend-wasm 4.22 sends only
  * transposeA = transposeB = false to XNNPACK and runs a naive loop otherwise (6–8× slower on dense-layer
@@ -17,6 +30,8 @@ function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
 function untransposed(name: string) {
   return (args: KernelArgs): tf.TensorInfo => {
     const backend = asWasmBackend(args.backend);
+    const viaGemm = matMulOnGemm(name, backend, args);
+    if (viaGemm) return viaGemm;
     const attrs = { ...(args.attrs ?? {}) } as Record<string, unknown>;
     const inputs = { ...args.inputs };
     const temporaries: tf.TensorInfo[] = [];

@@ -3,7 +3,7 @@ import { GanKitError } from '../errors';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { conv2D, fusedConv2D } from './gemm/kernels';
-export { setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, type WasmConvEngine } from './gemm/kernels';
+export { setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma, type WasmConvEngine } from './gemm/kernels';
 export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
 export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';

@@ -179,15 +179,9 @@ const ACTIVATION_CODES: Partial<Record<string, 0 | 1 | 2 | 3>> = { linear: 0, re
 export function fusedConv2D(args: KernelArgs): tf.TensorInfo {
   const x = requireInput(args.inputs, 'x');
   const filter = requireInput(args.inputs, 'filter');
-  const bias = args.inputs.bias;
   const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-  const activation = ACTIVATION_CODES[attrs.activation];
-  const outChannels = filter.shape[3] ?? 0;
-  const biasPerChannel = bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === outChannels);
-  if (!useGemm(attrs.dataFormat) || x.dtype !== 'float32' || activation === undefined || !biasPerChannel) {
-    return runStockKernel(tf.FusedConv2D, args);
-  }
-  const epilogue: Epilogue = { activation, alpha: attrs.leakyreluAlpha ?? 0, ...(bias ? { bias } : {}) };
+  const epilogue = fusableEpilogue(args.inputs.bias, attrs.activation, attrs.leakyreluAlpha, filter.shape[3] ?? 0);
+  if (!useGemm(attrs.dataFormat) || x.dtype !== 'float32' || epilogue === undefined) return runStockKernel(tf.FusedConv2D, args);
   return gemmConv2d(asWasmBackend(args.backend), x, filter, forwardInfo(x, filter, attrs), epilogue);
 }
 
@@ -210,4 +204,46 @@ export function wasmConvThreads(): number {
   return convGemmRuntime().threads;
 }
 
+/** True when gankit's wasm conv kernels use fused multiply-add (relaxed SIMD; off with GANKIT_WASM_FMA=0). */
+export function wasmConvUsesFma(): boolean {
+  return convGemmRuntime().fma;
+}
+
 const MAX_CONV_THREADS = 64;
+
+/**
+ * a·b (either transposed) for float32 operands with the same batch dims (or none): one GEMM per batch
+ * matrix, transposes folded into the packing's strides. Undefined when the shapes broadcast.
+ */
+export function gemmMatMul(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, epilogue?: Epilogue): tf.TensorInfo | undefined {
+  const batchDims = a.shape.slice(0, -2);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(batchDims, b.shape.slice(0, -2))) return undefined;
+  const [a0 = 0, a1 = 0] = a.shape.slice(-2);
+  const [b0 = 0, b1 = 0] = b.shape.slice(-2);
+  const [m, k, n] = [transposeA ? a1 : a0, transposeA ? a0 : a1, transposeB ? b0 : b1];
+  const batches = tf.util.sizeFromShape(batchDims);
+  const rt = convGemmRuntime();
+  const bias = epilogue?.bias;
+  const { regions, scratch } = rt.layout(batches * m * k, batches * k * n, batches * m * n, bias ? n : 0);
+  const [aRegion, bRegion, out, biasRegion] = regions as [Region, Region, Region, Region];
+  copyIn(rt, backend, a, aRegion);
+  copyIn(rt, backend, b, bRegion);
+  const [rsa, csa] = transposeA ? [1, m] : [k, 1];
+  const [rsb, csb] = transposeB ? [1, k] : [n, 1];
+  for (let i = 0; i < batches; i++) {
+    parallelGemm(rt, scratch, m, n, k, aRegion.ptr + 4 * i * m * k, rsa, csa, bRegion.ptr + 4 * i * k * n, rsb, csb, out.ptr + 4 * i * m * n);
+  }
+  if (epilogue && (bias || epilogue.activation !== 0)) {
+    if (bias) copyIn(rt, backend, bias, biasRegion);
+    rt.kernels.bias_activation(out.ptr, batches * m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
+  }
+  return copyOut(rt, backend, out, [...batchDims, m, n]);
+}
+
+/** The GEMM epilogue of a fused op's bias/activation attrs, or undefined when the GEMM can't fuse them. */
+export function fusableEpilogue(bias: tf.TensorInfo | undefined, activation: string | undefined, alpha: number | undefined, columns: number): Epilogue | undefined {
+  const code = ACTIVATION_CODES[activation ?? 'linear'];
+  const biasPerColumn = bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === columns);
+  if (code === undefined || !biasPerColumn) return undefined;
+  return { activation: code, alpha: alpha ?? 0, ...(bias ? { bias } : {}) };
+}

@@ -17,11 +17,11 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface ConvGemmExports {
   __heap_base: { value: number };
-  sgemm_scratch_bytes(): number;
-  sgemm(...args: number[]): void;
-  im2col(geometry: number, x: number, col: number, n0: number, n1: number): void;
-  col2im(geometry: number, col: number, dx: number, n0: number, n1: number): void;
-  bias_activation(y: number, rows: number, cols: number, bias: number, act: number, alpha: number): void;
+  sgemm_scratch_bytes: () => number;
+  sgemm: (...args: number[]) => void;
+  im2col: (geometry: number, x: number, col: number, n0: number, n1: number) => void;
+  col2im: (geometry: number, col: number, dx: number, n0: number, n1: number) => void;
+  bias_activation: (y: number, rows: number, cols: number, bias: number, act: number, alpha: number) => void;
 }
 
 const WASM_PAGE = 65536;
@@ -171,7 +171,10 @@ export class ConvGemmRuntime {
       Atomics.notify(ctl, base + SEQ);
     }
     const [first] = jobs;
-    if (first) (this.exports[first.fn])(...first.args);
+    if (first) {
+      const kernel: (...args: number[]) => void = this.exports[first.fn];
+      kernel(...first.args);
+    }
     let failed = false;
     for (let t = 1; t < jobs.length; t++) {
       const base = t * SLOT;
