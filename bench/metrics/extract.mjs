@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng, initBackend, setWasmConvEngine } from '@gankit/core';
 import { inceptionV3 } from '@gankit/metrics';
 
 const { values: args } = parseArgs({
@@ -49,8 +49,9 @@ for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
 const imagesFile = join(work, `images-${N}-${SIZE}.u8`);
 writeFileSync(imagesFile, pixels);
 
-async function gankit(backend) {
-  await initBackend({ backend });
+async function gankit(backend, { threads = 1, convEngine = 'gemm' } = {}) {
+  await initBackend({ backend, threads });
+  setWasmConvEngine(convEngine);
   const extractor = await inceptionV3({ weightsPath: weights.path, maxBatch: BATCH });
   const all = tf.tensor4d(pixels, [N, SIZE, SIZE, 3], 'int32');
   const warm = tf.slice(all, [0, 0, 0, 0], [Math.min(BATCH, N), -1, -1, -1]);
@@ -76,8 +77,10 @@ function torch(threads) {
 }
 
 const rows = [];
-const wasmSeconds = await gankit('wasm');
-rows.push({ what: 'gankit inceptionV3() — TF.js wasm (1 thread: tfjs disables wasm threads in Node)', seconds: wasmSeconds });
+rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs (default), 1 thread", seconds: await gankit('wasm') });
+rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs, 2 threads", seconds: await gankit('wasm', { threads: 2 }) });
+rows.push({ what: "gankit inceptionV3() — TF.js wasm, tfjs-backend-wasm's XNNPACK convs (before), 1 thread", seconds: await gankit('wasm', { convEngine: 'xnnpack' }) });
+setWasmConvEngine('gemm');
 if (args.cpu) rows.push({ what: 'gankit inceptionV3() — TF.js cpu (pure JS)', seconds: await gankit('cpu') });
 const t1 = torch(1);
 rows.push({ what: 'pytorch-fid network — PyTorch CPU, 1 thread', seconds: t1.seconds });

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { GanKitError, initBackend } from '@gankit/core';
 import {
@@ -125,7 +126,8 @@ async function statsOf(input: ImageInput, extractor: FeatureExtractor, batchSize
 /** Runs one gankit-eval command and returns what it measured. */
 export async function evaluate(command: EvalCommand, specs: string[], options: EvalOptions, hooks: EvaluateHooks = {}): Promise<EvalReport> {
   const started = performance.now();
-  const backend = await initBackend({ backend: options.backend });
+  // On wasm, gankit's conv kernels use every core (Inception extraction: 1.6× faster on 2 cores, bench/results/extract.md).
+  const backend = await initBackend({ backend: options.backend, threads: Math.min(availableParallelism(), 8) });
   const inputs = await Promise.all(specs.map((spec) => openInput(spec, { num: options.num, seed: options.seed })));
   const warnings: string[] = [];
   const warn = (message: string): void => {
