@@ -130,6 +130,22 @@ describe('useWasmKernel', () => {
     expect(registerWasmTrainingKernels()).toContain('Conv2DBackpropInput');
   });
 
+  it('gives bit-identical convolutions and gradients on 1 and 3 threads (threads split rows; sums keep their order)', async () => {
+    const xShape: [number, number, number, number] = [6, 14, 14, 32];
+    const filterShape: [number, number, number, number] = [4, 4, 32, 48];
+    const [x, filter] = [normalValues(130, 6 * 14 * 14 * 32), normalValues(131, 4 * 4 * 32 * 48)];
+    const compute = (): tf.Tensor[] => {
+      const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')));
+      return tf.grads(f)([tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape)]).concat(tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape), 2, 'same'));
+    };
+    await setWasmConvThreads(1);
+    const one = await valuesOn('wasm', compute);
+    await setWasmConvThreads(3);
+    const three = await valuesOn('wasm', compute);
+    await setWasmConvThreads(1);
+    expect(three.map((v) => Array.from(v))).toEqual(one.map((v) => Array.from(v)));
+  });
+
   it('rejects a conv thread count that is not a positive integer with INVALID_ARGUMENT', async () => {
     for (const bad of [0, 1.5, -2, Number.NaN]) await expect(setWasmConvThreads(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
