@@ -9,6 +9,7 @@ export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './thr
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
 import { identity } from './identity';
+import { cast, fusedBatchNorm, greater, leakyRelu, rsqrt, select, sqrt } from './elementwise/kernels';
 import { mean, sum } from './leading-axes-reduce';
 import { tile } from './tile';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
@@ -37,6 +38,13 @@ const KERNELS: GanKitKernel[] = [
   { kernelName: tf.Sum, kernelFunc: sum, mode: 'replace', wraps: true },
   { kernelName: tf.Mean, kernelFunc: mean, mode: 'replace', wraps: true },
   { kernelName: tf.Identity, kernelFunc: identity, mode: 'replace', wraps: true },
+  { kernelName: tf.LeakyRelu, kernelFunc: leakyRelu, mode: 'replace', wraps: true },
+  { kernelName: tf.Greater, kernelFunc: greater, mode: 'replace', wraps: true },
+  { kernelName: tf.Select, kernelFunc: select, mode: 'replace', wraps: true },
+  { kernelName: tf.Cast, kernelFunc: cast, mode: 'replace', wraps: true },
+  { kernelName: tf.Sqrt, kernelFunc: sqrt, mode: 'replace', wraps: true },
+  { kernelName: tf.Rsqrt, kernelFunc: rsqrt, mode: 'replace', wraps: true },
+  { kernelName: tf.FusedBatchNorm, kernelFunc: fusedBatchNorm, mode: 'replace', wraps: true },
 ];
 
 /** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, requireInput, runStockKernel, type KernelArgs } from './wasm-backend';
+import { address, kernelsOf } from './elementwise/kernels';
+import { asWasmBackend, release, requireInput, runStockKernel, type KernelArgs } from './wasm-backend';
 
 /** The number of leading axes reduced when `axis` is exactly 0..k-1 (k < rank), else 0. */
 function leadingAxesCount(axis: number | number[], shape: number[]): number {
@@ -48,10 +49,19 @@ function reduceLeadingAxes(name: 'Sum' | 'Mean') {
     const inner = tf.util.sizeFromShape(innerShape);
     const outShape = keepDims ? [...x.shape.slice(0, count).map(() => 1), ...innerShape] : innerShape;
     const out = backend.makeOutput(outShape, 'float32');
+    const scale = name === 'Mean' ? 1 / rows : 1;
+    const k = kernelsOf(backend);
+    if (k !== null) {
+      // float64 accumulators: `inner` doubles, i.e. 2·inner float32s of scratch on the heap.
+      const acc = backend.makeOutput([2 * inner + 2], 'float32');
+      const accAddress = address(backend, acc);
+      k.sum_rows(address(backend, x), rows, inner, accAddress + (accAddress % 8 === 0 ? 0 : 4), address(backend, out), scale);
+      release(backend, acc);
+      return out;
+    }
     const src = backend.typedArrayFromHeap(x);
     const dst = backend.typedArrayFromHeap(out);
     const acc = sumRows(src, rows, inner);
-    const scale = name === 'Mean' ? 1 / rows : 1;
     for (let j = 0; j < inner; j++) dst[j] = acc[j]! * scale;
     return out;
   };

@@ -5,7 +5,7 @@
  * XNNPACK's 6×8 / 4×8 wasm micro-kernels assume, so their accumulators spill to the stack every iteration.
  * A 4×8 micro-kernel (8 accumulators + 2 B vectors + 1 broadcast) stays in registers: on the 2-core EPYC
  * here a 1024³ product runs at ~40 GFLOP/s (mul + add) and ~50 GFLOP/s (relaxed-SIMD fused multiply-add),
- * against ~29 GFLOP/s for tfjs-backend-wasm's MatMul (bench/kernels). Built by scripts/build-gemm.sh.
+ * against ~29 GFLOP/s for tfjs-backend-wasm's MatMul (bench/kernels). Built by scripts/build-wasm.sh.
  *
  * Layouts: row-major with explicit strides, so transposed operands cost nothing beyond the packing.
  * Images are NHWC, filters HWIO (K = KH·KW·Ci rows × Co columns), as in TensorFlow.js.
