@@ -79,7 +79,9 @@ function torch(threads) {
 const rows = [];
 rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs (default), 1 thread", seconds: await gankit('wasm') });
 rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs, 2 threads", seconds: await gankit('wasm', { threads: 2 }) });
-rows.push({ what: "gankit inceptionV3() — TF.js wasm, tfjs-backend-wasm's XNNPACK convs (before), 1 thread", seconds: await gankit('wasm', { convEngine: 'xnnpack' }) });
+process.env.GANKIT_WASM_ELEMENTWISE = '0'; // "before": wasm's own element-wise kernels too
+rows.push({ what: "gankit inceptionV3() — TF.js wasm before: XNNPACK convs, wasm's element-wise kernels, 1 thread", seconds: await gankit('wasm', { convEngine: 'xnnpack' }) });
+delete process.env.GANKIT_WASM_ELEMENTWISE;
 setWasmConvEngine('gemm');
 if (args.cpu) rows.push({ what: 'gankit inceptionV3() — TF.js cpu (pure JS)', seconds: await gankit('cpu') });
 const t1 = torch(1);

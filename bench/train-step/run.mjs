@@ -27,6 +27,7 @@ const median = (xs) => {
 /** The two benchmarked models: the shipped presets' DCGAN (architecture `dcgan`, width 64, latent 100). */
 const MODELS = {
   m28: { id: 'm28', label: 'DCGAN 28×28×1 (mnist-dcgan preset)', size: 28, channels: 1, width: 64, latent: 100, batch: 64, steps: QUICK ? 4 : 8, warmup: 2 },
+  m28i: { id: 'm28i', label: "DCGAN 28×28×1, the issue's net (G width 32, D width 64)", size: 28, channels: 1, width: 64, gWidth: 32, dWidth: 64, latent: 100, batch: 64, steps: QUICK ? 4 : 8, warmup: 2 },
   m32: { id: 'm32', label: 'DCGAN 32×32×3 (folder-dcgan64 preset at 32×32)', size: 32, channels: 3, width: 64, latent: 100, batch: 128, steps: QUICK ? 3 : 5, warmup: 1 },
 };
 const CPU_BATCH = 8;
@@ -37,17 +38,17 @@ const REPEATS = QUICK ? 1 : 2;
 
 /** Multiply-adds per sample of each conv / convT / dense layer of gankit's dcgan G and D (k4 s2 'same' convs). */
 function layerMacs(m) {
-  const w = m.width;
+  const [g, d] = [m.gWidth ?? m.width, m.dWidth ?? m.width];
   const k = 16;
   if (m.size === 28) {
     return {
-      g: [m.latent * 7 * 7 * 4 * w, 7 * 7 * 4 * w * k * 2 * w, 14 * 14 * 2 * w * k * m.channels],
-      d: [14 * 14 * w * k * m.channels, 7 * 7 * 2 * w * k * w, 7 * 7 * 2 * w],
+      g: [m.latent * 7 * 7 * 4 * g, 7 * 7 * 4 * g * k * 2 * g, 14 * 14 * 2 * g * k * m.channels],
+      d: [14 * 14 * d * k * m.channels, 7 * 7 * 2 * d * k * d, 7 * 7 * 2 * d],
     };
   }
   return {
-    g: [m.latent * k * 4 * w, 4 * 4 * 4 * w * k * 2 * w, 8 * 8 * 2 * w * k * w, 16 * 16 * w * k * m.channels],
-    d: [16 * 16 * w * k * m.channels, 8 * 8 * 2 * w * k * w, 4 * 4 * 4 * w * k * 2 * w, 4 * w * k],
+    g: [m.latent * k * 4 * g, 4 * 4 * 4 * g * k * 2 * g, 8 * 8 * 2 * g * k * g, 16 * 16 * g * k * m.channels],
+    d: [16 * 16 * d * k * m.channels, 8 * 8 * 2 * d * k * d, 4 * 4 * 4 * d * k * 2 * d, 4 * d * k],
   };
 }
 
@@ -82,7 +83,7 @@ async function trainerConfig(m, backend, batch, steps, tmp, threads = 1) {
   }
   raw.backend = backend;
   raw.threads = threads;
-  raw.model = { architecture: 'dcgan', latentDim: m.latent, width: m.width };
+  raw.model = { architecture: 'dcgan', latentDim: m.latent, width: m.width, ...(m.gWidth && { generatorWidth: m.gWidth }), ...(m.dWidth && { discriminatorWidth: m.dWidth }) };
   raw.training = { ...raw.training, steps, batchSize: batch, emaDecay: 0 };
   raw.logging = { logEvery: 1, sampleEvery: 1_000_000, checkpointEvery: 1_000_000, evalEvery: 0, metric: 'none', tensorboard: false, report: false, sampleCount: 16 };
   return validateConfig(raw, `bench ${m.id}`);
@@ -190,7 +191,7 @@ if (childArg >= 0) {
 
 function spawnChild(job, timeoutMs = 900_000) {
   const started = performance.now();
-  const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, ...job.env } });
   const seconds = (performance.now() - started) / 1000;
   const line = (res.stdout ?? '').split('\n').find((l) => l.startsWith('@@RESULT '));
   if (!line) {
@@ -225,16 +226,18 @@ const started = new Date();
 const ENGINES = [
   { key: 'gemm1', label: 'gankit wasm, GEMM convs (default), 1 thread', convEngine: 'gemm', threads: 1 },
   { key: 'gemm2', label: 'gankit wasm, GEMM convs (default), 2 threads', convEngine: 'gemm', threads: 2 },
-  { key: 'xnn1', label: 'gankit wasm, XNNPACK convs (before), 1 thread', convEngine: 'xnnpack', threads: 1 },
+  // "before" = the previous landing: XNNPACK convs and wasm's own element-wise kernels (GANKIT_WASM_ELEMENTWISE=0).
+  { key: 'xnn1', label: 'gankit wasm before: XNNPACK convs, wasm element-wise kernels, 1 thread', convEngine: 'xnnpack', threads: 1, env: { GANKIT_WASM_ELEMENTWISE: '0' } },
 ];
-const runs = Object.fromEntries(['m28', 'm32'].map((id) => [id, Object.fromEntries(ENGINES.map((e) => [e.key, []]))]));
+const MODEL_IDS = Object.keys(MODELS);
+const runs = Object.fromEntries(MODEL_IDS.map((id) => [id, Object.fromEntries(ENGINES.map((e) => [e.key, []]))]));
 const torchRuns = [];
 for (let r = 0; r < REPEATS; r++) {
   torchRuns.push(runTorch([1, 2], r === 0));
-  for (const id of ['m28', 'm32']) {
+  for (const id of MODEL_IDS) {
     const m = MODELS[id];
     for (const e of ENGINES) {
-      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', convEngine: e.convEngine, threads: e.threads, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
+      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', convEngine: e.convEngine, threads: e.threads, env: e.env, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
       runs[id][e.key].push(out);
       console.error(`${id} ${e.key}: ${out.error ?? `median ${median(out.stepMs).toFixed(0)} ms (threads ${out.threads}, fma ${out.fma}), matmul ${JSON.stringify(out.matmul)}`}`);
     }
@@ -247,9 +250,9 @@ console.error(`torch done: ${torch.train.map((t) => `${t.id}/${t.threads}: ${med
 const cpuTimeout = QUICK ? 1000 : 90_000;
 const cpu = spawnChild({ kind: 'train', model: 'm28', backend: 'cpu', threads: 1, batch: CPU_BATCH, steps: 1, warmup: 0 }, cpuTimeout);
 console.error(`cpu m28: ${cpu.error ?? median(cpu.stepMs).toFixed(0)}`);
-const samples = Object.fromEntries(ENGINES.map((e) => [e.key, Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', convEngine: e.convEngine, threads: e.threads, ...SAMPLE }))]));
+const samples = Object.fromEntries(ENGINES.map((e) => [e.key, Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', convEngine: e.convEngine, threads: e.threads, env: e.env, ...SAMPLE }))]));
 const PROFILE_STEPS = QUICK ? 2 : 4;
-const profiles = Object.fromEntries(ENGINES.map((e) => [e.key, spawnChild({ kind: 'profile', model: 'm28', convEngine: e.convEngine, threads: e.threads, steps: PROFILE_STEPS })]));
+const profiles = Object.fromEntries(ENGINES.map((e) => [e.key, spawnChild({ kind: 'profile', model: 'm28', convEngine: e.convEngine, threads: e.threads, env: e.env, steps: PROFILE_STEPS })]));
 loads.push(os.loadavg()[0]);
 
 // ---- Tables ------------------------------------------------------------------------------------------------
@@ -278,7 +281,7 @@ log('gankit rows time the trainer\'s real loop: `train(config, { onProgress })` 
   `EMA, metric evaluation, TensorBoard and report are off; the first ${MODELS.m28.warmup} (28×28) / ${MODELS.m32.warmup} (32×32) steps of each process are dropped. ` +
   `Medians over ${REPEATS} processes × ${MODELS.m28.steps} (28×28) / ${MODELS.m32.steps} (32×32) steps per row; PyTorch (torch_step.py, fed a fixed random batch, the same step counts after warm-up) runs in the same rounds, interleaved. ` +
   'Architecture (both sides): `dcgan`, width 64, z 100, 4×4 kernels, batch norm. 28×28: G dense → 7×7×256 → convT 128 → convT 1, D conv 64 → conv 128 → dense 1. 32×32: G convT 256 (4×4 valid) → 128 → 64 → 3, D conv 64 → 128 → 256 → conv 1 (4×4 valid). ' +
-  'The issue\'s 28×28 net (G 7×7×128 → convT 64) has a G of width 32; the trainer has one `model.width` for G and D, so the rows use the shipped preset (the issue\'s D, a G twice as wide).');
+  "The issue's own 28×28 net (G dense → 7×7×128 → convT 64 → convT 1, D conv 64 → conv 128 → dense) is the preset with `model.generatorWidth: 32, discriminatorWidth: 64`.");
 log();
 log('GFLOP/s = conv/matmul FLOPs a step needs (counted from the layer shapes in run.mjs, and independently from forward hooks in torch_step.py) / step time.');
 log();
@@ -289,7 +292,7 @@ log();
 log('| model | batch | engine | ms/step (median) | vs PyTorch 1 thread | vs PyTorch, same threads | GFLOP/s | share of its matmul ceiling |');
 log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
 const summary = {};
-for (const id of ['m28', 'm32']) {
+for (const id of MODEL_IDS) {
   const m = MODELS[id];
   const flops = stepFlops(m, m.batch);
   const torchFlops = torch.train.find((t) => t.id === id)?.flops;
@@ -308,7 +311,7 @@ for (const id of ['m28', 'm32']) {
   if (id === 'm28') {
     if (cpu.error) log(`| ${m.label} | ${CPU_BATCH} | gankit cpu backend | skipped: one step at batch ${CPU_BATCH} ${cpu.error.startsWith('timed out') ? `did not finish in ${cpuTimeout / 1000} s` : `failed: ${cpu.error}`} | — | — | — | — |`);
     else row(`gankit cpu backend (batch ${CPU_BATCH}: ${fmt(median(cpu.stepMs))} ms, scaled ×${m.batch / CPU_BATCH})`, (median(cpu.stepMs) * m.batch) / CPU_BATCH, { threads: 1 });
-  } else {
+  } else if (id === 'm32') {
     log(`| ${m.label} | ${m.batch} | gankit cpu backend | skipped: its 16×16×128↔8×8×256 filter gradient alone takes > 1 min at batch 2 (bench/results/kernels.md) | — | — | — | — |`);
   }
   row('PyTorch CPU, 1 thread', t[1], { threads: 1, ceiling: torchMatmul(1) });
@@ -317,7 +320,7 @@ for (const id of ['m28', 'm32']) {
 }
 log();
 const perProcess = (outs) => outs.map((o) => (o.error ? 'failed' : fmt(median(o.stepMs)))).join(', ');
-for (const id of ['m28', 'm32']) {
+for (const id of MODEL_IDS) {
   log(`Per-process medians, ${MODELS[id].label}: ${ENGINES.map((e) => `${e.key} ${perProcess(runs[id][e.key])} ms`).join('; ')}; ` +
     `PyTorch 1 thread ${torchRuns.map((r) => fmt(median(r.train.find((x) => x.id === id && x.threads === '1')?.stepMs ?? []))).join(', ')} ms, 2 threads ${torchRuns.map((r) => fmt(median(r.train.find((x) => x.id === id && x.threads === '2')?.stepMs ?? []))).join(', ')} ms.`);
   log();
@@ -336,7 +339,7 @@ for (const s of torchSample) log(`| PyTorch CPU, ${s.threads} thread${s.threads 
 log();
 log('Inception feature extraction images/s next to PyTorch is measured by bench/metrics/extract.mjs: see `bench/results/extract.md`.');
 log();
-log('## Per kernel: where the 28×28 step (batch 64) spends its time, before (XNNPACK convs) and after (GEMM convs)');
+log("## Per kernel: where the 28×28 step (batch 64) spends its time, before (XNNPACK convs, wasm's element-wise kernels) and after (GEMM convs, gankit's element-wise kernels)");
 log();
 log(`tf.profile of \`train()\` (after a warm-up run in the same process): kernel ms of a ${1 + PROFILE_STEPS}-step run minus a 1-step run, per step (wall time of each kernel; profiler on).`);
 log();

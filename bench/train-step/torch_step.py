@@ -6,6 +6,7 @@ conv/matmul FLOPs from the layers' shapes recorded by forward hooks (independent
 
 Usage: /usr/bin/python3 torch_step.py '<json spec>'   → one JSON object on stdout.
 spec: {"threads": [1, 0], "models": [{"id", "size", "channels", "width", "latent", "batch", "steps", "warmup"}],
+       (optional per model: "gWidth", "dWidth" where G and D widths differ)
        "sample": {"id", "count", "batch"}, "repeats": 2}   (thread count 0 = PyTorch's default)
 """
 import json
@@ -89,8 +90,8 @@ def step_flops(g_macs, d_macs, batch):
 
 def time_train(m, threads_label):
     torch.manual_seed(0)
-    G = generator(m["size"], m["channels"], m["width"], m["latent"])
-    D = discriminator(m["size"], m["channels"], m["width"])
+    G = generator(m["size"], m["channels"], m.get("gWidth", m["width"]), m["latent"])
+    D = discriminator(m["size"], m["channels"], m.get("dWidth", m["width"]))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()

@@ -159,6 +159,8 @@ function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions 
     ...(conditional && { numClasses: source.numClasses }),
     ...(m.latentDim !== undefined && { latentDim: m.latentDim }),
     ...(m.width !== undefined && { width: m.width }),
+    ...(m.generatorWidth !== undefined && { generatorWidth: m.generatorWidth }),
+    ...(m.discriminatorWidth !== undefined && { discriminatorWidth: m.discriminatorWidth }),
     ...(m.hiddenUnits !== undefined && { hiddenUnits: m.hiddenUnits }),
     ...(m.discriminatorNormalization !== undefined && { discriminatorNormalization: m.discriminatorNormalization }),
     ...(m.spectralNorm !== undefined && { spectralNorm: m.spectralNorm }),

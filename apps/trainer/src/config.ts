@@ -64,6 +64,10 @@ const modelSchema = z.strictObject({
   latentDim: positiveInt.optional(),
   /** Base channel count (DCGAN family: ngf = ndf; sngan-resnet: D channels). */
   width: positiveInt.optional(),
+  /** G's base channels where they differ from D's (DCGAN family; sngan-resnet: G channels). */
+  generatorWidth: positiveInt.optional(),
+  /** D's base channels where they differ from G's. */
+  discriminatorWidth: positiveInt.optional(),
   /** MLP hidden layer sizes. */
   hiddenUnits: z.strictObject({ generator: z.array(positiveInt).optional(), discriminator: z.array(positiveInt).optional() }).optional(),
   discriminatorNormalization: z.enum(['batch', 'layer', 'none']).optional(),

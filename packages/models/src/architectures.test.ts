@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GanKitError, initBackend } from '@gankit/core';
-import { createGan, dcganDiscriminator, dcganGenerator, type CreateGanOptions } from './index';
+import { countTrainableParams, createGan, dcganDiscriminator, dcganGenerator, type CreateGanOptions, type Gan } from './index';
 import { disposeGan, discriminatorInputsFor, generatorInputsFor, predictAll } from './test-utils';
 
 beforeAll(async () => {
@@ -151,5 +151,19 @@ describe('bad combinations are rejected with GanKitError', () => {
   });
   it('unknown architecture → UNKNOWN_NAME listing the known ones', () => {
     expectCode(() => createGan({ architecture: 'stylegan' as 'dcgan', imageShape: [28, 28, 1] }), 'UNKNOWN_NAME', /mlp, dcgan/);
+  });
+});
+
+describe('separate generator and discriminator widths', () => {
+  it('generatorWidth/discriminatorWidth give the G of one width and the D of another', () => {
+    const mixed = createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], width: 64, generatorWidth: 32, discriminatorWidth: 48, seed: 0 });
+    const [narrow, wide] = [32, 48].map((width) => createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], width, seed: 0 })) as [Gan, Gan];
+    expect(countTrainableParams(mixed.generator)).toBe(countTrainableParams(narrow.generator));
+    expect(countTrainableParams(mixed.discriminator)).toBe(countTrainableParams(wide.discriminator));
+    [mixed, narrow, wide].forEach(disposeGan);
+  });
+
+  it('mlp refuses them with INVALID_ARGUMENT (its sizes are hiddenUnits)', () => {
+    expect(() => createGan({ architecture: 'mlp', imageShape: [28, 28, 1], generatorWidth: 32 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
   });
 });

@@ -28,6 +28,10 @@ export interface CreateGanOptions {
   numClasses?: number;
   /** Base channel count (DCGAN family: ngf = ndf, default 64; sngan-resnet: D channels, G gets 2× — default 128). */
   width?: number;
+  /** Generator base channels where G and D differ (DCGAN family; sngan-resnet: G channels). Default: from `width`. */
+  generatorWidth?: number;
+  /** Discriminator base channels where G and D differ (DCGAN family, sngan-resnet). Default: `width`. */
+  discriminatorWidth?: number;
   /** Seed of the initializers (G uses `seed`, D `seed + 1`); the same seed gives the same weights. */
   seed?: number;
   /** MLP hidden sizes. */
@@ -97,6 +101,8 @@ export function createGan(options: CreateGanOptions): Gan {
   const imageShape = checkImageShape(options.imageShape);
   const [gSeed, dSeed] = seedPair(options.seed);
   const width = options.width;
+  const gWidth = options.generatorWidth ?? width;
+  const dWidth = options.discriminatorWidth ?? width;
   const base = { architecture, imageShape, numContinuous: undefined, generatorInputs: ['z'], discriminatorInputs: ['images'], discriminatorOutputs: ['logits'] };
   switch (architecture) {
     case 'dcgan':
@@ -109,8 +115,8 @@ export function createGan(options: CreateGanOptions): Gan {
       }
       return {
         ...base,
-        generator: dcganGenerator({ imageShape, latentDim, width, seed: gSeed }),
-        discriminator: dcganDiscriminator({ imageShape, width, normalization, spectralNorm: options.spectralNorm, minibatchStdDev: options.minibatchStdDev, seed: dSeed }),
+        generator: dcganGenerator({ imageShape, latentDim, width: gWidth, seed: gSeed }),
+        discriminator: dcganDiscriminator({ imageShape, width: dWidth, normalization, spectralNorm: options.spectralNorm, minibatchStdDev: options.minibatchStdDev, seed: dSeed }),
         latentDim,
         numClasses: undefined,
         conditional: 'none',
@@ -123,10 +129,10 @@ export function createGan(options: CreateGanOptions): Gan {
       const auxiliary = architecture === 'acgan';
       return {
         ...base,
-        generator: dcganGenerator({ imageShape, latentDim, width, seed: gSeed, conditioning: { kind: 'input', numClasses } }),
+        generator: dcganGenerator({ imageShape, latentDim, width: gWidth, seed: gSeed, conditioning: { kind: 'input', numClasses } }),
         discriminator: dcganDiscriminator({
           imageShape,
-          width,
+          width: dWidth,
           normalization: options.discriminatorNormalization,
           spectralNorm: options.spectralNorm,
           seed: dSeed,
@@ -146,10 +152,10 @@ export function createGan(options: CreateGanOptions): Gan {
       const spectralNorm = options.spectralNorm ?? true;
       return {
         ...base,
-        generator: dcganGenerator({ imageShape, latentDim, width, seed: gSeed, conditioning: { kind: 'cbn', numClasses } }),
+        generator: dcganGenerator({ imageShape, latentDim, width: gWidth, seed: gSeed, conditioning: { kind: 'cbn', numClasses } }),
         discriminator: dcganDiscriminator({
           imageShape,
-          width,
+          width: dWidth,
           normalization: options.discriminatorNormalization ?? (spectralNorm ? 'none' : 'batch'),
           spectralNorm,
           seed: dSeed,
@@ -168,10 +174,10 @@ export function createGan(options: CreateGanOptions): Gan {
       const latentDim = options.latentDim ?? 62;
       return {
         ...base,
-        generator: dcganGenerator({ imageShape, latentDim, width, seed: gSeed, conditioning: { kind: 'info', numCategories: numClasses, numContinuous } }),
+        generator: dcganGenerator({ imageShape, latentDim, width: gWidth, seed: gSeed, conditioning: { kind: 'info', numCategories: numClasses, numContinuous } }),
         discriminator: dcganDiscriminator({
           imageShape,
-          width,
+          width: dWidth,
           normalization: options.discriminatorNormalization,
           spectralNorm: options.spectralNorm,
           seed: dSeed,
@@ -188,11 +194,11 @@ export function createGan(options: CreateGanOptions): Gan {
     case 'sngan-resnet': {
       const numClasses = options.numClasses === undefined ? undefined : checkInt(options.numClasses, 'numClasses', 2);
       const latentDim = options.latentDim ?? 128;
-      const channels = width ?? 128;
+      const channels = dWidth ?? 128;
       const conditional = numClasses !== undefined;
       return {
         ...base,
-        generator: snganResnetGenerator({ imageShape, latentDim, channels: 2 * channels, numClasses, selfAttention: options.selfAttention, seed: gSeed }),
+        generator: snganResnetGenerator({ imageShape, latentDim, channels: options.generatorWidth ?? 2 * (width ?? 128), numClasses, selfAttention: options.selfAttention, seed: gSeed }),
         discriminator: snganResnetDiscriminator({ imageShape, channels, numClasses, selfAttention: options.selfAttention, seed: dSeed }),
         latentDim,
         numClasses,
@@ -205,6 +211,9 @@ export function createGan(options: CreateGanOptions): Gan {
 }
 
 function createMlp(options: CreateGanOptions): Gan {
+  if (options.generatorWidth !== undefined || options.discriminatorWidth !== undefined) {
+    throw new GanKitError('INVALID_ARGUMENT', 'architecture "mlp" has no base width: set hiddenUnits { generator, discriminator } instead of generatorWidth/discriminatorWidth');
+  }
   const dataShape = options.imageShape;
   const numClasses = options.numClasses === undefined ? undefined : checkInt(options.numClasses, 'numClasses', 2);
   const latentDim = options.latentDim ?? 100;

@@ -30,9 +30,11 @@ const instances = new WeakMap<object, ElementwiseExports | null>();
 
 /**
  * The element-wise kernels instantiated over the backend's own memory, or null where that memory is not
- * reachable or is shared (tfjs's threaded build): callers then use wasm's own kernels.
+ * reachable or is shared (tfjs's threaded build), or GANKIT_WASM_ELEMENTWISE=0 (for comparisons): callers then
+ * use wasm's own kernels.
  */
 export function kernelsOf(backend: WasmBackend): ElementwiseExports | null {
+  if (process.env.GANKIT_WASM_ELEMENTWISE === '0') return null;
   const memory = (backend as unknown as { wasm?: EmscriptenModule }).wasm?.asm?.memory;
   if (memory === undefined) return null;
   let exports = instances.get(memory);
