@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { GanKitError } from '../../errors';
 import { CONV_GEMM_FMA_WASM_BASE64, CONV_GEMM_WASM_BASE64 } from './conv-gemm-wasm';
 
 /** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM, and @types/node 20 lacks them). */
@@ -25,6 +26,8 @@ interface ConvGemmExports {
 }
 
 const WASM_PAGE = 65536;
+/** Longest a kernel call may wait for a worker (the largest conv of a training step takes well under a second). */
+const WORKER_TIMEOUT_MS = 600_000;
 const MAX_PAGES = 65536;
 const ALIGN = 64;
 
@@ -176,12 +179,17 @@ export class ConvGemmRuntime {
       kernel(...first.args);
     }
     let failed = false;
+    const deadline = performance.now() + WORKER_TIMEOUT_MS;
     for (let t = 1; t < jobs.length; t++) {
       const base = t * SLOT;
-      while (Atomics.load(ctl, base + FINISHED) !== seq) Atomics.wait(ctl, base + FINISHED, Atomics.load(ctl, base + FINISHED), 1000);
+      while (Atomics.load(ctl, base + FINISHED) !== seq) {
+        // A worker that died (killed, out of memory) never reports: give up instead of waiting forever.
+        if (performance.now() > deadline) throw new GanKitError('NUMERIC_FAILURE', `conv kernel ${jobs[t]?.fn ?? ''} did not finish on worker thread ${t} within ${WORKER_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(ctl, base + FINISHED, Atomics.load(ctl, base + FINISHED), 1000);
+      }
       failed ||= ctl[base + FAILED] !== 0;
     }
-    if (failed) throw new Error('a conv-gemm kernel failed on a worker thread');
+    if (failed) throw new GanKitError('NUMERIC_FAILURE', 'a conv kernel failed on a worker thread (its error is on stderr)');
   }
 
   /** Splits [0, count) into `threads` contiguous ranges, each a multiple of `multiple` except the last. */
