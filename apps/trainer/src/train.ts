@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, atomicWriteFile, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
+import { GanKitError, atomicWriteFile, canPauseGradientTape, lowMemoryVariableGrads, outsideGradientTape, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
 import { clipByGlobalNorm, clipWeights, loadTrainingState, saveTrainingState, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
 import { buildComponents, exportGenerator } from './build';
 import type { Batch, Components } from './components';
@@ -172,7 +172,7 @@ export function discriminatorUpdate(
 ): void {
   const critic = (x: tf.Tensor, cond?: tf.Tensor) => callModel(c.discriminator, discriminatorInputs(c, x, cond), true)[0] as tf.Tensor;
   const condition = c.discriminatorInputs.includes('labels') ? batch.labels : undefined;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = lowMemoryVariableGrads(() => {
     const realOut = callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true);
     const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, fakeLabels), true);
     let loss = c.loss.discriminator(realOut[0] as tf.Tensor, fakeOut[0] as tf.Tensor);
@@ -221,7 +221,8 @@ function discriminatorStep(c: Components, config: TrainConfig, rngs: RunRngs, ba
     const n = batch.images.shape[0];
     const fakeLabels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
     const z = latentBatch(rngs.latent, n, c.latentDim);
-    const fake = callModel(c.generator, generatorInputs(c, z, fakeLabels), true)[0] as tf.Tensor;
+    // Its own scope: G's intermediate activations are freed before D's forward and backward run.
+    const fake = tf.tidy(() => callModel(c.generator, generatorInputs(c, z, fakeLabels), true)[0] as tf.Tensor);
     const kept: StepScalars = {};
     discriminatorUpdate(c, config, rngs, batch, fake, fakeLabels, dStep, read, kept);
     return kept;
@@ -230,8 +231,9 @@ function discriminatorStep(c: Components, config: TrainConfig, rngs: RunRngs, ba
 
 /**
  * A D step then a G step sharing one generator forward (PyTorch's `fake.detach()` pattern): G(z) is computed once
- * inside G's gradient tape; the D update runs on it in a nested tape over D's variables only (so G stays fixed), then
- * G's loss is taken from the updated D on the same samples and backpropagated through the recorded G forward.
+ * inside G's gradient tape; the D update runs on it with G's tape paused (its own tape over D's variables only, so G
+ * stays fixed and D's activations are freed when it ends), then G's loss is taken from the updated D on the same
+ * samples and backpropagated through the recorded G forward.
  */
 export function sharedStep(c: Components, config: TrainConfig, rngs: RunRngs, batch: Batch, dStep: number, read: boolean): StepScalars {
   return tf.tidy(() => {
@@ -239,9 +241,9 @@ export function sharedStep(c: Components, config: TrainConfig, rngs: RunRngs, ba
     const labels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
     const z = latentBatch(rngs.latent, n, c.latentDim);
     const kept: StepScalars = {};
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = lowMemoryVariableGrads(() => {
       const fake = callModel(c.generator, generatorInputs(c, z, labels), true)[0] as tf.Tensor;
-      discriminatorUpdate(c, config, rngs, batch, fake, labels, dStep, read, kept);
+      outsideGradientTape(() => tf.tidy(() => discriminatorUpdate(c, config, rngs, batch, fake, labels, dStep, read, kept)));
       return generatorLoss(c, config, batch, fake, labels, read, kept);
     }, variablesOf(c.generator));
     applyWithClipping(c.gOptimizer, grads, c.clipGradNorm, read ? (norm) => (kept.g_grad_norm = tf.keep(norm)) : undefined);
@@ -257,7 +259,7 @@ function generatorStep(c: Components, config: TrainConfig, rngs: RunRngs, batch:
     const labels = c.numClasses !== undefined ? labelBatch(rngs.labels, n, c.numClasses) : undefined;
     const z = latentBatch(rngs.latent, n, c.latentDim);
     const kept: StepScalars = {};
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = lowMemoryVariableGrads(() => {
       const fake = callModel(c.generator, generatorInputs(c, z, labels), true)[0] as tf.Tensor;
       return generatorLoss(c, config, batch, fake, labels, read, kept);
     }, variablesOf(c.generator));
@@ -422,7 +424,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
 
     const total = config.training.steps;
     // One generator forward serves the D and the G step when there is one D step per G step.
-    const shareForward = config.training.shareGeneratorForward && config.training.nCritic === 1;
+    const shareForward = config.training.shareGeneratorForward && config.training.nCritic === 1 && canPauseGradientTape();
     const batchSize = config.training.batchSize;
     const log = config.logging;
     let samplesPath: string | undefined;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from './errors';
+import { registerGradientFixes } from './gradients';
 import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './wasm-kernels/index';
 
 /** Which backend to use; `auto` picks the fastest one that loads. */
@@ -104,6 +105,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     throw new GanKitError('INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
   }
   const notes: string[] = [];
+  registerGradientFixes();
   switch (choice) {
     case 'tensorflow': {
       const info = await tryTensorflow(notes);

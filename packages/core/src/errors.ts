@@ -20,7 +20,9 @@ export type GanKitErrorCode =
   | 'NON_FINITE_LOSS'
   | 'OUTPUT_EXISTS'
   | 'INTERRUPTED'
-  | 'NUMERIC_FAILURE';
+  | 'NUMERIC_FAILURE'
+  | 'OUT_OF_MEMORY'
+  | 'UNSUPPORTED';
 
 const brand = Symbol.for('gankit.error');
 

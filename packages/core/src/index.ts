@@ -1,4 +1,4 @@
-export { gradientsRegisteredBy } from './gradients';
+export { gradientsRegisteredBy, registerGradientFixes, tileGradient, outsideGradientTape, canPauseGradientTape, lowMemoryVariableGrads } from './gradients';
 export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
