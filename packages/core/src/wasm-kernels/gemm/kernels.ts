@@ -54,31 +54,73 @@ function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
     info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight === info.inHeight && info.outWidth === info.inWidth;
 }
 
-/** Copies a tensor's data into a region of the GEMM runtime. */
-function copyIn(rt: ConvGemmRuntime, backend: WasmBackend, info: tf.TensorInfo, region: Region): void {
-  rt.f32(region).set(heapF32(backend, info));
+/** Copies floats [start, start + region.floats) of a tensor's data into a region of the GEMM runtime. */
+function copyIn(rt: ConvGemmRuntime, backend: WasmBackend, info: tf.TensorInfo, region: Region, start = 0): void {
+  rt.f32(region).set(heapF32(backend, info).subarray(start, start + region.floats));
+}
+
+/** Copies a region's floats into a tensor's data from float `start` on. */
+function copyOutInto(rt: ConvGemmRuntime, backend: WasmBackend, region: Region, out: tf.TensorInfo, start = 0, floats = region.floats): void {
+  heapF32(backend, out).set(rt.f32(region).subarray(0, floats), start);
 }
 
 /** A new output tensor holding a region's data. */
 function copyOut(rt: ConvGemmRuntime, backend: WasmBackend, region: Region, shape: number[]): tf.TensorInfo {
   const out = backend.makeOutput(shape, 'float32');
-  heapF32(backend, out).set(rt.f32(region));
+  copyOutInto(rt, backend, region, out);
   return out;
 }
 
-/** C = A·B (see conv-gemm.c `sgemm`; pointers in bytes) with the rows of C split over the runtime's threads. */
-function parallelGemm(rt: ConvGemmRuntime, scratch: number[], m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number): void {
+/** C (+)= A·B (see conv-gemm.c `sgemm`; pointers in bytes) with the rows of C split over the runtime's threads. */
+function parallelGemm(rt: ConvGemmRuntime, scratch: number[], m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, accumulate = false): void {
   const ranges = rt.split(m, 4, MIN_ROWS_PER_THREAD);
-  rt.parallel(ranges.map(([r0, r1], t) => ({ fn: 'sgemm', args: [r1 - r0, n, k, a + 4 * r0 * rsa, rsa, csa, b, rsb, csb, c + 4 * r0 * n, n, 0, scratch[t] ?? 0] })));
+  rt.parallel(ranges.map(([r0, r1], t) => ({ fn: 'sgemm', args: [r1 - r0, n, k, a + 4 * r0 * rsa, rsa, csa, b, rsb, csb, c + 4 * r0 * n, n, accumulate ? 1 : 0, scratch[t] ?? 0] })));
 }
 
-/** im2col or col2im with the images split over the runtime's threads. */
-function parallelImages(rt: ConvGemmRuntime, fn: 'im2col' | 'col2im', geometry: Region, src: Region, dst: Region, batch: number): void {
-  rt.parallel(rt.split(batch, 1, 1).map(([n0, n1]) => ({ fn, args: [geometry.ptr, src.ptr, dst.ptr, n0, n1] })));
+/** im2col or col2im of `images` images (the regions hold just those) split over the runtime's threads. */
+function parallelImages(rt: ConvGemmRuntime, fn: 'im2col' | 'col2im', geometry: Region, src: Region, dst: Region, images: number): void {
+  rt.parallel(rt.split(images, 1, 1).map(([n0, n1]) => ({ fn, args: [geometry.ptr, src.ptr, dst.ptr, n0, n1] })));
 }
 
 /** Fewer GEMM rows than this per thread are not worth a worker's wake-up. */
 const MIN_ROWS_PER_THREAD = 64;
+
+/**
+ * Floats of the GEMM runtime's memory one chunk of a conv may use (its images, their im2col rows and outputs):
+ * 16 Mi floats = 64 MiB. Whole-batch im2col matrices reached 600 MB (SNGAN's 3×3 convs at 32×32×256, batch 64)
+ * and, with tfjs-backend-wasm's own heap, pushed training past wasm's 4 GiB; chunks keep this memory bounded
+ * whatever the batch size.
+ */
+const DEFAULT_CHUNK_FLOATS = 16 * 1024 * 1024;
+let chunkFloats = DEFAULT_CHUNK_FLOATS;
+
+/** Sets the per-chunk float budget (tests use tiny ones to force many chunks); no argument restores the default. */
+export function setConvChunkFloats(floats = DEFAULT_CHUNK_FLOATS): void {
+  if (!Number.isInteger(floats) || floats < 1) throw new GanKitError('INVALID_ARGUMENT', `the conv chunk budget must be a positive integer, got ${floats}`);
+  chunkFloats = floats;
+}
+
+/** The GEMM's depth blocking (conv-gemm.c `KC`): chunking a GEMM's depth at multiples of it keeps sums bit-identical. */
+const GEMM_DEPTH_BLOCK = 256;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * Images per chunk for a conv whose per-image footprint is `floatsPerImage`: as many as fit the chunk budget
+ * (at least one), rounded down to a multiple of `multiple`, and the whole batch when that leaves none.
+ */
+export function imagesPerChunk(batch: number, floatsPerImage: number, multiple = 1): number {
+  const fit = Math.max(1, Math.floor(chunkFloats / Math.max(1, floatsPerImage)));
+  const rounded = Math.floor(fit / multiple) * multiple;
+  return rounded === 0 || rounded >= batch ? batch : rounded;
+}
+
+/** Runs `fn(n0, count)` over [0, batch) in chunks of `per` images. */
+function forEachChunk(batch: number, per: number, fn: (n0: number, count: number) => void): void {
+  for (let n0 = 0; n0 < batch; n0 += per) fn(n0, Math.min(per, batch - n0));
+}
 
 /** Writes the geometry into its region. */
 function writeGeometry(rt: ConvGemmRuntime, region: Region, info: tf.backend_util.Conv2DInfo): void {
@@ -92,61 +134,85 @@ export interface Epilogue {
   alpha: number;
 }
 
-/** y = x ⊛ filter (+ epilogue): im2col, then one GEMM of [B·OH·OW, KH·KW·Ci] × [KH·KW·Ci, Co]. */
+/** Per-image sizes of a conv: input image, output rows (OH·OW) and im2col floats. */
+function imageSizes(info: tf.backend_util.Conv2DInfo): { image: number; rows: number; col: number; k: number; n: number } {
+  const rows = info.outHeight * info.outWidth;
+  const { k, n } = gemmSizes(info);
+  return { image: info.inHeight * info.inWidth * info.inChannels, rows, col: rows * k, k, n };
+}
+
+/** y = x ⊛ filter (+ epilogue): per chunk of images, im2col, then a GEMM of [c·OH·OW, KH·KW·Ci] × [KH·KW·Ci, Co]. */
 export function gemmConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, epilogue?: Epilogue): tf.TensorInfo {
   const rt = convGemmRuntime();
-  const { m, k, n } = gemmSizes(info);
+  const { image, rows, col: colPerImage, k, n } = imageSizes(info);
   const pointwise = isPointwise(info);
   const bias = epilogue?.bias;
-  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * k, k * n, m * n, pointwise ? 0 : tf.util.sizeFromShape(x.shape), bias ? n : 0);
-  const [geometry, col, w, y, image, biasRegion] = regions as [Region, Region, Region, Region, Region, Region];
+  const per = imagesPerChunk(info.batchSize, (pointwise ? 0 : image) + colPerImage + rows * n);
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, per * colPerImage, k * n, per * rows * n, pointwise ? 0 : per * image, bias ? n : 0);
+  const [geometry, col, w, y, images, biasRegion] = regions as [Region, Region, Region, Region, Region, Region];
   copyIn(rt, backend, filter, w);
-  if (pointwise) copyIn(rt, backend, x, col);
-  else {
-    copyIn(rt, backend, x, image);
-    writeGeometry(rt, geometry, info);
-    parallelImages(rt, 'im2col', geometry, image, col, info.batchSize);
-  }
-  parallelGemm(rt, scratch, m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr);
-  if (epilogue && (bias || epilogue.activation !== 0)) {
-    if (bias) copyIn(rt, backend, bias, biasRegion);
-    rt.kernels.bias_activation(y.ptr, m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
-  }
-  return copyOut(rt, backend, y, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  if (bias) copyIn(rt, backend, bias, biasRegion);
+  if (!pointwise) writeGeometry(rt, geometry, info);
+  const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+  forEachChunk(info.batchSize, per, (n0, count) => {
+    if (pointwise) copyIn(rt, backend, x, { ptr: col.ptr, floats: count * colPerImage }, n0 * image);
+    else {
+      copyIn(rt, backend, x, { ptr: images.ptr, floats: count * image }, n0 * image);
+      parallelImages(rt, 'im2col', geometry, images, col, count);
+    }
+    const m = count * rows;
+    parallelGemm(rt, scratch, m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr);
+    if (epilogue && (bias || epilogue.activation !== 0)) rt.kernels.bias_activation(y.ptr, m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
+    copyOutInto(rt, backend, y, out, n0 * rows * n, m * n);
+  });
+  return out;
 }
 
-/** dx = col2im(dy · filterᵀ): one GEMM of [B·OH·OW, Co] × [Co, KH·KW·Ci], then the adjoint of im2col. */
+/** dx = col2im(dy · filterᵀ): per chunk of images, a GEMM of [c·OH·OW, Co] × [Co, KH·KW·Ci], then the adjoint of im2col. */
 export function gemmConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const rt = convGemmRuntime();
-  const { m, k, n } = gemmSizes(info);
-  const inShape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  const { image, rows, col: colPerImage, k, n } = imageSizes(info);
   const pointwise = isPointwise(info);
-  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * n, k * n, m * k, pointwise ? 0 : tf.util.sizeFromShape(inShape));
+  const per = imagesPerChunk(info.batchSize, rows * n + colPerImage + (pointwise ? 0 : image));
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, per * rows * n, k * n, per * colPerImage, pointwise ? 0 : per * image);
   const [geometry, dyRegion, w, col, dx] = regions as [Region, Region, Region, Region, Region];
-  copyIn(rt, backend, dy, dyRegion);
   copyIn(rt, backend, filter, w);
-  parallelGemm(rt, scratch, m, k, n, dyRegion.ptr, n, 1, w.ptr, 1, n, col.ptr);
-  if (pointwise) return copyOut(rt, backend, col, inShape);
-  writeGeometry(rt, geometry, info);
-  parallelImages(rt, 'col2im', geometry, col, dx, info.batchSize);
-  return copyOut(rt, backend, dx, inShape);
+  if (!pointwise) writeGeometry(rt, geometry, info);
+  const out = backend.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
+  forEachChunk(info.batchSize, per, (n0, count) => {
+    const m = count * rows;
+    copyIn(rt, backend, dy, { ptr: dyRegion.ptr, floats: m * n }, n0 * rows * n);
+    parallelGemm(rt, scratch, m, k, n, dyRegion.ptr, n, 1, w.ptr, 1, n, col.ptr);
+    if (pointwise) return copyOutInto(rt, backend, col, out, n0 * image, count * image);
+    parallelImages(rt, 'col2im', geometry, col, dx, count);
+    copyOutInto(rt, backend, dx, out, n0 * image, count * image);
+  });
+  return out;
 }
 
-/** dW = im2col(x)ᵀ · dy: one GEMM of [KH·KW·Ci, B·OH·OW] × [B·OH·OW, Co]. */
+/**
+ * dW = im2col(x)ᵀ · dy: a GEMM of [KH·KW·Ci, B·OH·OW] × [B·OH·OW, Co], its depth (the rows of the batch) taken in
+ * chunks of images that are whole multiples of the GEMM's depth block, so the sum is bit-identical to one GEMM.
+ */
 export function gemmConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const rt = convGemmRuntime();
-  const { m, k, n } = gemmSizes(info);
+  const { image, rows, col: colPerImage, k, n } = imageSizes(info);
   const pointwise = isPointwise(info);
-  const { regions, scratch } = rt.layout(GEOMETRY_INTS, m * k, m * n, k * n, pointwise ? 0 : tf.util.sizeFromShape(x.shape));
-  const [geometry, col, dyRegion, dw, image] = regions as [Region, Region, Region, Region, Region];
-  copyIn(rt, backend, dy, dyRegion);
-  if (pointwise) copyIn(rt, backend, x, col);
-  else {
-    copyIn(rt, backend, x, image);
-    writeGeometry(rt, geometry, info);
-    parallelImages(rt, 'im2col', geometry, image, col, info.batchSize);
-  }
-  parallelGemm(rt, scratch, k, n, m, col.ptr, 1, k, dyRegion.ptr, n, 1, dw.ptr);
+  const multiple = GEMM_DEPTH_BLOCK / gcd(rows, GEMM_DEPTH_BLOCK);
+  const per = imagesPerChunk(info.batchSize, colPerImage + rows * n + (pointwise ? 0 : image), multiple);
+  const { regions, scratch } = rt.layout(GEOMETRY_INTS, per * colPerImage, per * rows * n, k * n, pointwise ? 0 : per * image);
+  const [geometry, col, dyRegion, dw, images] = regions as [Region, Region, Region, Region, Region];
+  if (!pointwise) writeGeometry(rt, geometry, info);
+  forEachChunk(info.batchSize, per, (n0, count) => {
+    const m = count * rows;
+    copyIn(rt, backend, dy, { ptr: dyRegion.ptr, floats: m * n }, n0 * rows * n);
+    if (pointwise) copyIn(rt, backend, x, { ptr: col.ptr, floats: count * colPerImage }, n0 * image);
+    else {
+      copyIn(rt, backend, x, { ptr: images.ptr, floats: count * image }, n0 * image);
+      parallelImages(rt, 'im2col', geometry, images, col, count);
+    }
+    parallelGemm(rt, scratch, k, n, m, col.ptr, 1, k, dyRegion.ptr, n, 1, dw.ptr, n0 > 0);
+  });
   return copyOut(rt, backend, dw, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
 }
 
