@@ -121,8 +121,34 @@ function engineInternals(): EngineInternals | undefined {
   return ok ? (engine as EngineInternals) : undefined;
 }
 
-/** The tape nodes on a path from any of `xs` to `y`, with inputs not computed from `xs` pruned (as tfjs-core). */
-function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+/**
+ * The tape in an order where every node comes after the nodes that produced its inputs. TF.js records the copy of an
+ * op's output it saves for the backward pass (Tanh, Sigmoid, Exp, Softmax, Max, MaxPool, Pow, …) *before* the op
+ * itself, so in tape order that copy looks unconnected to anything: tfjs-core's own `tf.grad` then drops the
+ * dependence of such an op's gradient on its output, and second-order gradients through it (a gradient penalty on a
+ * critic with tanh) come out wrong. Reordering connects them.
+ */
+function dependencyOrder(tape: TapeNode[]): TapeNode[] {
+  const producer = new Map<number, TapeNode>();
+  for (const node of tape) for (const output of node.outputs) producer.set(output.id, node);
+  const placed = new Set<number>();
+  const ordered: TapeNode[] = [];
+  const place = (node: TapeNode): void => {
+    if (placed.has(node.id)) return;
+    placed.add(node.id);
+    for (const input of Object.values(node.inputs)) {
+      const from = producer.get(input.id);
+      if (from !== undefined) place(from);
+    }
+    ordered.push(node);
+  };
+  for (const node of tape) place(node);
+  return ordered;
+}
+
+/** The tape nodes on a path from any of `xs` to `y`, with inputs not computed from `xs` pruned (as tfjs-core), in dependency order. */
+function nodesFromXsToY(recorded: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+  const tape = dependencyOrder(recorded);
   const fromX = new Set(xs.map((x) => x.id));
   const nodesFromX = new Set<number>();
   for (const node of tape) {
