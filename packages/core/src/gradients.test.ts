@@ -114,7 +114,7 @@ function convNet(seed: number) {
   });
   const x = tf.tensor4d(values(seed + 2, 3 * 8 * 8 * 2), [3, 8, 8, 2]);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const loss = () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+  const loss = () => tf.mean<tf.Scalar>(tf.square(model.apply(x, { training: true }) as tf.Tensor));
   return { model, x, vars, loss };
 }
 
@@ -149,7 +149,7 @@ describe.each(['cpu', 'wasm'] as const)('lowMemoryVariableGrads on %s', (backend
       sample();
       return { value: tf.clone(h as tf.Tensor), gradFunc: (dy: tf.Tensor) => (sample(), tf.clone(dy)) };
     });
-    const loss = () => tf.mean(vars.reduce<tf.Tensor>((h, w) => probe(tf.mul(h, w)), x)) as tf.Scalar;
+    const loss = () => tf.mean<tf.Scalar>(vars.reduce<tf.Tensor>((h, w) => probe(tf.mul(h, w)), x));
     const peakAboveStart = (grads: typeof lowMemoryVariableGrads) => {
       const start = tf.memory().numDataBuffers;
       peak = start;
@@ -170,8 +170,8 @@ describe.each(['cpu', 'wasm'] as const)('lowMemoryVariableGrads on %s', (backend
     const b = tf.variable(tf.scalar(2), true, `nested-b-${backend}`);
     // Outer loss a·b² + d(a·b²)/db = a·b² + 2ab; its gradient in a is b² + 2b = 8 at b = 2.
     const outer = (inner: typeof lowMemoryVariableGrads) => tf.variableGrads(() => {
-      const { value, grads } = inner(() => tf.mul(a, tf.mul(b, b)) as tf.Scalar, [b]);
-      return tf.add(value, grads[b.name]!) as tf.Scalar;
+      const { value, grads } = inner(() => tf.mul<tf.Scalar>(a, tf.mul(b, b)), [b]);
+      return tf.add<tf.Scalar>(value, grads[b.name]!);
     }, [a]);
     for (const inner of [lowMemoryVariableGrads, tf.variableGrads]) {
       const { value, grads } = outer(inner);
@@ -185,7 +185,7 @@ describe.each(['cpu', 'wasm'] as const)('lowMemoryVariableGrads on %s', (backend
     const v = tf.variable(tf.ones([2]), true, `refuse-${backend}`);
     expect(() => lowMemoryVariableGrads(() => tf.mul(v, 2) as unknown as tf.Scalar, [v])).toThrow(/must return a scalar/);
     expect(() => lowMemoryVariableGrads(() => tf.scalar(1), [v])).toThrow(/does not depend on any of the variables/);
-    const after = tf.variableGrads(() => tf.sum(tf.mul(v, 3)) as tf.Scalar, [v]);
+    const after = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(v, 3)), [v]);
     expect(Array.from(after.grads[v.name]!.dataSync())).toEqual([3, 3]);
     tf.dispose([after.value, ...Object.values(after.grads), v]);
   });
@@ -207,7 +207,7 @@ describe('outsideGradientTape', () => {
       outsideGradientTape(() => {
         seen.push(depth());
         // A complete update of b on its own tape, inside a's: b ← b − 0.5·d(b²)/db.
-        const inner = tf.variableGrads(() => tf.mul(b, b) as tf.Scalar, [b]);
+        const inner = tf.variableGrads(() => tf.mul<tf.Scalar>(b, b), [b]);
         b.assign(tf.sub(b, tf.mul(0.5, inner.grads[b.name]!)));
         tf.dispose([inner.value, ...Object.values(inner.grads)]);
       });
@@ -216,7 +216,7 @@ describe('outsideGradientTape', () => {
         throw new Error('inside');
       })).toThrow('inside');
       seen.push(depth());
-      return tf.add(y, tf.mul(b, a)) as tf.Scalar;
+      return tf.add<tf.Scalar>(y, tf.mul(b, a));
     }, [a]);
     expect(seen).toEqual([0, 1, 1]);
     expect(b.dataSync()[0]).toBe(0);
