@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from './errors';
 import { registerGradientFixes } from './gradients';
+import { guardWasmAllocations } from './memory';
 import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './wasm-kernels/index';
 
 /** Which backend to use; `auto` picks the fastest one that loads. */
@@ -72,6 +73,7 @@ async function tryWasm(notes: string[], threads: number | undefined): Promise<Ba
   const added = registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   await tf.ready();
+  guardWasmAllocations(tf.backend());
   notes.push(`wasm: gankit training kernels registered (${added.join(', ') || 'none needed'})`);
   const convThreads = threads === undefined ? wasmConvThreads() : await setWasmConvThreads(threads);
   return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes, threads: convThreads };

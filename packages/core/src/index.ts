@@ -1,4 +1,5 @@
 export { gradientsRegisteredBy, registerGradientFixes, tileGradient, outsideGradientTape, canPauseGradientTape, lowMemoryVariableGrads } from './gradients';
+export { WASM_MAX_BYTES, formatBytes, guardWasmAllocations, isOutOfMemory, outOfMemoryError, wasmHeapBytes } from './memory';
 export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GanKitError } from '../../errors';
+import { formatBytes } from '../../memory';
 import { CONV_GEMM_FMA_WASM_BASE64, CONV_GEMM_WASM_BASE64 } from './conv-gemm-wasm';
 
 /** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM, and @types/node 20 lacks them). */
@@ -239,7 +240,11 @@ export class ConvGemmRuntime {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / WASM_PAGE);
-    this.memory.grow(pages);
+    try {
+      this.memory.grow(pages);
+    } catch (error) {
+      throw new GanKitError('OUT_OF_MEMORY', `could not grow the conv kernels' wasm memory from ${formatBytes(have)} to ${formatBytes(bytes)}`, { cause: error });
+    }
   }
 }
 
