@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { GanKitError } from '@gankit/core';
+import { GanKitError, outOfMemoryError } from '@gankit/core';
 import { parseEvalArgs, USAGE } from './args';
 import { evaluate } from './evaluate';
 import { ProgressBar } from './progress';
@@ -40,7 +40,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  (caught: unknown) => {
+    const error = outOfMemoryError(caught, 'the evaluation', 'lower --batch-size or --num, or evaluate on @tensorflow/tfjs-node, which has no 4 GiB limit') ?? caught;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}gankit-eval: error: ${message.split('\n')[0]}\n`);
     if (process.env.GANKIT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GanKitError } from '@gankit/core';
+import { describeFailure } from './cli-errors';
 import { listPresets, resolveConfig, type ConfigOverrides } from './config';
 import { ProgressReporter } from './progress';
 import { readRunConfig, train } from './train';
@@ -154,15 +155,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (GanKitError.isInstance(error)) {
-      process.stderr.write(`gankit-train: ${error.message}\n`);
-      process.exitCode = error.code === 'CONFIG_INVALID' || error.code === 'INVALID_ARGUMENT' || error.code === 'UNKNOWN_NAME' ? 2 : 1;
-    } else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`gankit-train: ${error.message}; see --help\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`gankit-train: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    }
+    const failure = describeFailure(error, Boolean(process.env.GANKIT_DEBUG));
+    process.stderr.write(`${failure.text}\n`);
+    process.exitCode = failure.exitCode;
   },
 );

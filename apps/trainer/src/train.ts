@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, atomicWriteFile, canPauseGradientTape, lowMemoryVariableGrads, outsideGradientTape, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
+import { GanKitError, atomicWriteFile, canPauseGradientTape, lowMemoryVariableGrads, outOfMemoryError, outsideGradientTape, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
 import { clipByGlobalNorm, clipWeights, loadTrainingState, saveTrainingState, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
 import { buildComponents, exportGenerator } from './build';
 import type { Batch, Components } from './components';
@@ -448,83 +448,101 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     };
     const summary = () => ({ backend: backend.name, steps: `${step} / ${total}`, 'batch size': String(batchSize), ...Object.fromEntries(Object.entries(lastMetrics).map(([k, v]) => [k, v.toFixed(3)])) });
 
+    let phase = 'the first step';
+    const outOfMemory = (error: unknown) =>
+      outOfMemoryError(
+        error,
+        `${phase} at batch size ${batchSize} on ${backend.name}`,
+        backend.name === 'wasm'
+          ? 'lower training.batchSize (--batch-size) or the model width, or train on @tensorflow/tfjs-node, which has no 4 GiB limit'
+          : 'lower training.batchSize (--batch-size) or the model width',
+      ) ?? error;
     while (step < total) {
       if (options.signal?.aborted) {
         interrupted = true;
         break;
       }
-      const next = step + 1;
-      const isLast = next === total;
-      const doCheckpoint = next % log.checkpointEvery === 0 || isLast;
-      const doSample = next % log.sampleEvery === 0 || isLast;
-      const doEval = c.evaluator !== undefined && ((log.evalEvery > 0 && next % log.evalEvery === 0) || isLast);
-      const read = next % log.logEvery === 0 || doCheckpoint || doSample || doEval || isLast;
-      const lrG = c.gOptimizer.nextLearningRate;
-      const lrD = c.dOptimizer.nextLearningRate;
+      try {
+        const next = step + 1;
+        const isLast = next === total;
+        const doCheckpoint = next % log.checkpointEvery === 0 || isLast;
+        const doSample = next % log.sampleEvery === 0 || isLast;
+        const doEval = c.evaluator !== undefined && ((log.evalEvery > 0 && next % log.evalEvery === 0) || isLast);
+        const read = next % log.logEvery === 0 || doCheckpoint || doSample || doEval || isLast;
+        const lrG = c.gOptimizer.nextLearningRate;
+        const lrD = c.dOptimizer.nextLearningRate;
 
-      let scalars: StepScalars;
-      if (shareForward) {
-        const batch = await c.data.next();
-        dSteps++;
-        scalars = sharedStep(c, config, rngs, batch, dSteps, read);
-        disposeBatch(batch);
-      } else {
-        let dScalars: StepScalars = {};
-        let lastBatch: Batch | undefined;
-        for (let k = 0; k < config.training.nCritic; k++) {
+        let scalars: StepScalars;
+        phase = `${shareForward ? 'the D and G step' : 'the D step'}${c.gradientPenalty ? ' (with its gradient penalty)' : ''}`;
+        if (shareForward) {
           const batch = await c.data.next();
           dSteps++;
-          disposeScalars(dScalars);
-          dScalars = discriminatorStep(c, config, rngs, batch, dSteps, read && k === config.training.nCritic - 1);
-          if (lastBatch) disposeBatch(lastBatch);
-          lastBatch = batch;
-        }
-        scalars = { ...dScalars, ...generatorStep(c, config, rngs, lastBatch as Batch, read) };
-        disposeBatch(lastBatch as Batch);
-      }
-      c.ema?.update();
-      step = next;
-      windowImages += batchSize * config.training.nCritic;
-
-      if (read) {
-        const values = await readScalars(scalars);
-        finiteOrThrow(step, { d_loss: values.d_loss ?? 0, g_loss: values.g_loss ?? 0 }, lastCheckpoint);
-        const now = performance.now();
-        const imagesPerSec = (windowImages * 1000) / Math.max(1, now - windowStart);
-        windowStart = now;
-        windowImages = 0;
-        const record: MetricsRecord = { step, ...values, lr_g: lrG, lr_d: lrD, images_per_sec: imagesPerSec, time: Date.now() / 1000 };
-        if (doEval && c.evaluator) {
-          const scores = await generate(c, () => (c.evaluator as NonNullable<Components['evaluator']>).evaluate(generatorSampler(c, evalRng), log.evalSamples));
-          for (const [k, v] of Object.entries(scores)) record[`eval_${k}`] = v;
-          lastMetrics = scores;
-          const main = Object.values(scores)[0];
-          if (main !== undefined && Number.isFinite(main) && (best === undefined || main < best.value)) {
-            best = { step, metric: Object.keys(scores)[0] as string, value: main };
+          scalars = sharedStep(c, config, rngs, batch, dSteps, read);
+          disposeBatch(batch);
+        } else {
+          let dScalars: StepScalars = {};
+          let lastBatch: Batch | undefined;
+          for (let k = 0; k < config.training.nCritic; k++) {
+            const batch = await c.data.next();
+            dSteps++;
+            disposeScalars(dScalars);
+            dScalars = discriminatorStep(c, config, rngs, batch, dSteps, read && k === config.training.nCritic - 1);
+            if (lastBatch) disposeBatch(lastBatch);
+            lastBatch = batch;
           }
+          phase = 'the G step';
+          scalars = { ...dScalars, ...generatorStep(c, config, rngs, lastBatch as Batch, read) };
+          disposeBatch(lastBatch as Batch);
         }
-        await appendMetrics(paths, record);
-        await tb?.scalars(step, Object.fromEntries(Object.entries(record).filter(([k, v]) => k !== 'step' && k !== 'time' && typeof v === 'number')) as Record<string, number>);
-        const event: ProgressEvent = {
-          step,
-          totalSteps: total,
-          dLoss: values.d_loss ?? Number.NaN,
-          gLoss: values.g_loss ?? Number.NaN,
-          imagesPerSec,
-          etaSeconds: ((total - step) * batchSize * config.training.nCritic) / Math.max(imagesPerSec, 1e-9),
-          values: Object.fromEntries(Object.entries(record).filter(([k, v]) => typeof v === 'number' && !['step', 'd_loss', 'g_loss', 'images_per_sec', 'time'].includes(k))) as Record<string, number>,
-        };
-        reporter?.progress(event);
-        options.onProgress?.(event);
-      } else {
-        disposeScalars(scalars);
-      }
-      if (doSample) samplesPath = await writeSampleGrid(c, paths, step, fixed, tb);
-      if (doCheckpoint) {
-        if (best?.step === step) await writeBest(paths, best);
-        await checkpointNow();
-        await tb?.flush();
-        if (log.report) await writeReport(paths, config.name, config, summary());
+        c.ema?.update();
+        step = next;
+        windowImages += batchSize * config.training.nCritic;
+
+        if (read) {
+          const values = await readScalars(scalars);
+          finiteOrThrow(step, { d_loss: values.d_loss ?? 0, g_loss: values.g_loss ?? 0 }, lastCheckpoint);
+          const now = performance.now();
+          const imagesPerSec = (windowImages * 1000) / Math.max(1, now - windowStart);
+          windowStart = now;
+          windowImages = 0;
+          const record: MetricsRecord = { step, ...values, lr_g: lrG, lr_d: lrD, images_per_sec: imagesPerSec, time: Date.now() / 1000 };
+          if (doEval && c.evaluator) {
+            phase = 'the evaluation';
+            const scores = await generate(c, () => (c.evaluator as NonNullable<Components['evaluator']>).evaluate(generatorSampler(c, evalRng), log.evalSamples));
+            for (const [k, v] of Object.entries(scores)) record[`eval_${k}`] = v;
+            lastMetrics = scores;
+            const main = Object.values(scores)[0];
+            if (main !== undefined && Number.isFinite(main) && (best === undefined || main < best.value)) {
+              best = { step, metric: Object.keys(scores)[0] as string, value: main };
+            }
+          }
+          await appendMetrics(paths, record);
+          await tb?.scalars(step, Object.fromEntries(Object.entries(record).filter(([k, v]) => k !== 'step' && k !== 'time' && typeof v === 'number')) as Record<string, number>);
+          const event: ProgressEvent = {
+            step,
+            totalSteps: total,
+            dLoss: values.d_loss ?? Number.NaN,
+            gLoss: values.g_loss ?? Number.NaN,
+            imagesPerSec,
+            etaSeconds: ((total - step) * batchSize * config.training.nCritic) / Math.max(imagesPerSec, 1e-9),
+            values: Object.fromEntries(Object.entries(record).filter(([k, v]) => typeof v === 'number' && !['step', 'd_loss', 'g_loss', 'images_per_sec', 'time'].includes(k))) as Record<string, number>,
+          };
+          reporter?.progress(event);
+          options.onProgress?.(event);
+        } else {
+          disposeScalars(scalars);
+        }
+        phase = 'writing the sample grid';
+        if (doSample) samplesPath = await writeSampleGrid(c, paths, step, fixed, tb);
+        phase = 'writing a checkpoint';
+        if (doCheckpoint) {
+          if (best?.step === step) await writeBest(paths, best);
+          await checkpointNow();
+          await tb?.flush();
+          if (log.report) await writeReport(paths, config.name, config, summary());
+        }
+      } catch (error) {
+        throw outOfMemory(error);
       }
     }
 
