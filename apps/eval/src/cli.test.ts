@@ -143,7 +143,7 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
 });
 
 describe('gankit-eval with statistics files', () => {
-  const python = referencePython(['numpy', 'scipy']);
+  const python = referencePython(['numpy', 'scipy'], 'gankit-eval FID/stats agreement with SciPy');
 
   it.runIf(python)('`fid a.npz b.npz` equals SciPy (pytorch-fid formula) to 1e-6', async () => {
     for (const [dim, seed] of [[16, 1], [256, 2]] as const) {

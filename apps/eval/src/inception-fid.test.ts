@@ -18,8 +18,7 @@ import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } 
 const cli = repoPath('apps', 'eval', 'dist', 'cli.js');
 const makeReferenceScript = repoPath('packages', 'metrics', 'test', 'fixtures', 'inception', 'make_reference.py');
 const referenceScript = repoPath('apps', 'eval', 'test', 'fixtures', 'inception_fid.py');
-const python = referencePython(['torch', 'torchvision', 'scipy', 'PIL']);
-if (!python) console.warn('SKIPPED gankit-eval Inception FID parity: /usr/bin/python3 with torch + torchvision + scipy is not available (CI installs python3-torch python3-torchvision python3-scipy)');
+const python = referencePython(['torch', 'torchvision', 'scipy', 'PIL'], 'gankit-eval Inception FID parity');
 
 /** Images per folder: Inception on wasm takes ~3 s per image on a busy 2-core machine. */
 const PER_FOLDER = 10;

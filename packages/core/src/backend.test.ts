@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
@@ -17,12 +18,29 @@ describe('initBackend', () => {
     expect((await initBackend({ backend: 'wasm' })).name).toBe('wasm');
   });
 
-  it('fails with BACKEND_UNAVAILABLE and the install command when tensorflow is forced but missing', async () => {
+  // Whether tfjs-node is importable here decides which of the next two tests runs; each one can fail.
+  const tfjsNodePresent = (() => {
+    try {
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!tfjsNodePresent) console.warn('SKIPPED loading the tensorflow backend: @tensorflow/tfjs-node is not installed here (its install downloads libtensorflow)');
+
+  it.skipIf(tfjsNodePresent)('fails with BACKEND_UNAVAILABLE and the install command when tensorflow is forced but missing', async () => {
     const error = await initBackend({ backend: 'tensorflow' }).catch((e: unknown) => e);
-    if (tf.findBackend('tensorflow')) return; // tfjs-node is installed here: nothing to check
     expect(GanKitError.isInstance(error)).toBe(true);
     expect((error as GanKitError).code).toBe('BACKEND_UNAVAILABLE');
     expect((error as GanKitError).message).toMatch(/npm i @tensorflow\/tfjs-node/);
+    expect(tf.findBackend('tensorflow')).toBeNull();
+  });
+
+  it.runIf(tfjsNodePresent)('activates tensorflow when tfjs-node is installed', async () => {
+    const info = await initBackend({ backend: 'tensorflow' });
+    expect(info.name).toBe('tensorflow');
+    expect(tf.getBackend()).toBe('tensorflow');
   });
 
   it('rejects an unknown backend name', async () => {
