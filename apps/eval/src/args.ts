@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { GanKitError } from '@gankit/core';
+import { GanKitError, parseArgsError } from '@gankit/core';
 
 /** The subcommands of `gankit-eval`. */
 export type EvalCommand = 'fid' | 'is' | 'kid' | 'pr' | 'all' | 'stats';
@@ -123,7 +123,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
       },
     });
   } catch (error) {
-    throw usageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+    throw parseArgsError(error, argv, ' (see gankit-eval --help)');
   }
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };

@@ -68,6 +68,9 @@ describe('gankit-eval usage', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^gankit-eval: error: .*see gankit-eval --help/);
     }
+    const dash = await evalCli(['fid', 'a', 'b', '--num', '-5']);
+    expect(dash.code).toBe(2);
+    expect(dash.stderr.trim()).toBe('gankit-eval: error: --num got "-5", which starts with a dash and so reads as an option; write --num=-5 if it is the value (see gankit-eval --help)');
   });
 
   it('names a missing input and where to get missing Inception weights, in one line', async () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { GanKitError } from '@gankit/core';
+import { GanKitError, parseArgsError } from '@gankit/core';
 import { listPresets, resolveConfig, type ConfigOverrides } from './config';
 import { ProgressReporter } from './progress';
 import { readRunConfig, train } from './train';
@@ -48,8 +48,16 @@ function intOption(value: string | undefined, name: string): number | undefined 
   return n;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseCommandLineStrict(argv);
+  } catch (error) {
+    throw parseArgsError(error, argv); // one readable line instead of Node's three
+  }
+}
+
+function parseCommandLineStrict(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -71,12 +79,16 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v', default: false },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`gankit-train ${version()}\n`);
     return 0;
   }
   if (values['list-presets']) {

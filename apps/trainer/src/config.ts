@@ -217,7 +217,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new GanKitError('CONFIG_INVALID', `${path} cannot be parsed: ${(error as Error).message}`, { path, cause: error });
+    // YAML errors end in a code frame after the first line (`... at line 4, column 3:`); keep the one line.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new GanKitError('CONFIG_INVALID', `${path} cannot be parsed: ${reason}`, { path, cause: error });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new GanKitError('CONFIG_INVALID', `${path} must hold an object of settings`, { path });

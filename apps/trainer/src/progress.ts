@@ -23,11 +23,23 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
+/** `imagesPerSec` → `images_per_sec`: `--json` keys follow metrics.jsonl's snake_case. */
+export function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+/** A copy of `value` whose object keys (at any depth) are snake_case. */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), snakeKeys(v)]));
+}
+
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
-/** Prints progress and messages in one of the three modes. */
+/** Prints progress and messages in one of the three modes; `--json` lines use snake_case keys, as metrics.jsonl does. */
 export class ProgressReporter {
   private barShown = false;
 
@@ -47,7 +59,7 @@ export class ProgressReporter {
     const text = `step ${e.step}/${e.totalSteps}  d_loss ${fmt(e.dLoss)}  g_loss ${fmt(e.gLoss)}  ${e.imagesPerSec.toFixed(1)} img/s  eta ${formatDuration(e.etaSeconds)}`;
     switch (this.mode) {
       case 'json':
-        this.out.write(`${JSON.stringify({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values })}\n`);
+        this.out.write(`${JSON.stringify(snakeKeys({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values }))}\n`);
         break;
       case 'plain':
         this.out.write(`${text}\n`);
@@ -65,7 +77,7 @@ export class ProgressReporter {
   /** Shows an informational message (in JSON mode, `{ "event": "info", ... }`). */
   info(message: string, fields: Record<string, unknown> = {}): void {
     if (this.mode === 'json') {
-      this.out.write(`${JSON.stringify({ event: 'info', message, ...fields })}\n`);
+      this.out.write(`${JSON.stringify(snakeKeys({ event: 'info', message, ...fields }))}\n`);
       return;
     }
     this.endBar();

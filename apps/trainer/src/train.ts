@@ -387,6 +387,18 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const reporter = options.reporter;
+  if (options.resume) {
+    // Resuming a run that already reached its step count would train nothing: say so before loading anything.
+    const last = (await listCheckpoints(runPaths(options.out))).at(-1);
+    if (last !== undefined && last >= config.training.steps) {
+      throw new GanKitError(
+        'INVALID_ARGUMENT',
+        `nothing to train: ${options.out} is already at step ${last} and the run asks for ${config.training.steps} steps in total; ` +
+          `resume with a larger step count (--steps N with N > ${last}) to train further`,
+        { path: options.out },
+      );
+    }
+  }
   const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });

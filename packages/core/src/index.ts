@@ -1,5 +1,5 @@
 export { gradientsRegisteredBy } from './gradients';
-export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
+export { GanKitError, fileError, parseArgsError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
 export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
