@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from './errors';
+import { assertSingleTfjsCore } from './tfjs-copies';
 import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './wasm-kernels/index';
 
 /** Which backend to use; `auto` picks the fastest one that loads. */
@@ -96,9 +97,11 @@ function parseChoice(value: string | undefined): BackendChoice {
 
 /**
  * Chooses and activates a TF.js backend: tfjs-node-gpu, then tfjs-node, then wasm with gankit's training
- * kernels, then cpu. Forcing one that cannot load throws `BACKEND_UNAVAILABLE` with the install command.
+ * kernels, then cpu. Forcing one that cannot load throws `BACKEND_UNAVAILABLE` with the install command; a second
+ * or mismatched copy of `@tensorflow/tfjs-core` throws `DUPLICATE_TFJS`.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  assertSingleTfjsCore(); // a second tfjs-core copy would split the layer registry: refuse it up front
   const choice = parseChoice(options.backend ?? process.env.GANKIT_BACKEND);
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new GanKitError('INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);

@@ -3,6 +3,7 @@ export { GanKitError, fileError, parseArgsError, type GanKitErrorCode, type GanK
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
 export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
+export { assertSingleTfjsCore, loadedTfjsCoreCopies, TFJS_CORE_VERSION, type TfjsCoreCopy } from './tfjs-copies';
 export {
   registerWasmTrainingKernels,
   useWasmKernel,
