@@ -60,6 +60,22 @@ describe('gankit-train errors are one readable line', () => {
   });
 });
 
+describe('--backend gpu without @tensorflow/tfjs-node-gpu (none can be installed here)', () => {
+  it('gankit-train and gankit-eval fail with one line instead of falling back to the CPU', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const train = await runCli(['--preset', 'demo', '--steps', '1', '--backend', 'gpu', '--out', out]);
+    expectOneLine(train, 1, /^gankit-train: backend "gpu" is not available: @tensorflow\/tfjs-node-gpu: not usable .*npm i @tensorflow\/tfjs-node-gpu@4\.22\.0.*CUDA 11\.2 and cuDNN 8\.1/);
+    expect(train.stdout).not.toMatch(/backend: (wasm|cpu)/);
+    await expect(readFile(join(out, 'config.json'))).rejects.toThrow(/ENOENT/);
+    await buildPackage('@gankit/eval');
+    const evaluate = await runNode(repoPath('apps', 'eval', 'dist', 'cli.js'), ['fid', 'mnist:test', 'mnist:train', '--extractor', 'mnist', '--num', '10', '--backend', 'gpu', '--no-progress']);
+    expect(evaluate.code).toBe(1);
+    expect(evaluate.stderr.trim().split('\n')).toHaveLength(1);
+    expect(evaluate.stderr).toMatch(/^gankit-eval: error: backend "gpu" is not available: .*CUDA 11\.2 and cuDNN 8\.1/);
+  });
+});
+
 describe('gankit-train --resume on a run that is already there', () => {
   it('fails with one line saying nothing was trained and why, and leaves the run as it was', async () => {
     const dir = await tempDir();

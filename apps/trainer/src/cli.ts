@@ -9,7 +9,7 @@ import { readRunConfig, train } from './train';
 const HELP = `gankit-train — train a GAN on TensorFlow.js from a preset or a config file
 
 Usage:
-  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|tensorflow|wasm|cpu] [--threads N]
+  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|gpu|tensorflow|wasm|cpu] [--threads N]
   gankit-train --config run.json|run.yaml [overrides...]
   gankit-train --resume runs/NAME [--steps N]
 
@@ -19,7 +19,7 @@ Options:
   --steps N            total training steps
   --batch-size B       images per batch
   --seed S             seed for weights, data order and latents (runs are reproducible)
-  --backend B          auto (default), tensorflow, wasm or cpu
+  --backend B          auto (default), gpu (tfjs-node-gpu on a GPU, else fail), tensorflow, wasm or cpu
   --threads N          on wasm: threads for the conv kernels (default: all cores)
   --out DIR            run folder (default runs/<name>); a non-empty folder is refused without --force
   --force              delete the contents of a non-empty --out folder first

@@ -145,7 +145,7 @@ export const trainConfigSchema = z.strictObject({
   /** Extends a preset by name; keys here override it. Resolved away before validation. */
   extends: z.string().optional(),
   seed: z.number().int().nonnegative().default(0),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(['auto', 'gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** On wasm: threads for gankit's conv kernels; `auto` = the cores Node reports (os.availableParallelism). */
   threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   data: dataSchema,

@@ -402,6 +402,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
+  if (backend.warning) reporter?.info(`warning: ${backend.warning}`, { warning: backend.warning });
   const c = await buildComponents(config);
   const fixed = fixedSamples(c, config);
   const rngRoot = createRng(config.seed);

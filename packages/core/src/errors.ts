@@ -67,7 +67,7 @@ export function fileError(path: string, action: string, cause: unknown): GanKitE
  * Anything else is returned unchanged.
  */
 export function parseArgsError(error: unknown, argv: readonly string[], suffix = '; see --help'): unknown {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   if (!code.startsWith('ERR_PARSE_ARGS')) return error;
   const message = error instanceof Error ? error.message : String(error);
   const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(message);

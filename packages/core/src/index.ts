@@ -2,7 +2,7 @@ export { gradientsRegisteredBy } from './gradients';
 export { GanKitError, fileError, parseArgsError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
-export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
+export { initBackend, tensorflowDevice, TFJS_NODE_GPU_NEEDS, type BackendChoice, type BackendInfo, type InitBackendOptions, type TensorflowBackendReport } from './backend';
 export { assertSingleTfjsCore, loadedTfjsCoreCopies, TFJS_CORE_VERSION, type TfjsCoreCopy } from './tfjs-copies';
 export {
   registerWasmTrainingKernels,

@@ -1,6 +1,6 @@
 // A second @tensorflow/tfjs-core next to gankit's (issue 18, item 5): a real copy of the package with another
 // version in a temporary app, loaded in a child process before gankit's built dist initialises.
-import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
