@@ -111,7 +111,8 @@ describe('gankit-train command line', () => {
     expect(r.stderr).not.toContain('Error');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('step 4/4');
-    expect(r.stdout).toContain(`samples:   ${join(out, 'samples', 'step-4.png')}`);
+    expect(r.stdout).toContain(`samples:     ${join(out, 'samples', 'step-4.png')}`);
+    expect(r.stdout).toContain(`tensorboard: ${join(out, 'tensorboard')} (view with: tensorboard --logdir ${join(out, 'tensorboard')})`);
     expect((await readdir(out)).sort()).toEqual(['checkpoints', 'config.json', 'generator', 'metrics.jsonl', 'report.html', 'samples', 'tensorboard']);
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as { training: { steps: number }; logging: { keepLast: number } };
     expect(config.training.steps).toBe(4);

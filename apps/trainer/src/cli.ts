@@ -151,10 +151,11 @@ async function main(argv: string[]): Promise<number> {
   reporter.info(
     [
       `done: ${result.step} steps in ${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} s CPU) on ${result.backend}`,
-      `  samples:   ${result.samplesPath ?? '(none)'}`,
-      `  report:    ${result.reportPath ?? '(none)'}`,
-      `  generator: ${result.generatorPath ?? '(none)'}`,
-      ...(metrics ? [`  metrics:   ${metrics}`] : []),
+      `  samples:     ${result.samplesPath ?? '(none)'}`,
+      `  report:      ${result.reportPath ?? '(none)'}`,
+      `  generator:   ${result.generatorPath ?? '(none)'}`,
+      `  tensorboard: ${result.tensorboardPath === undefined ? '(off)' : `${result.tensorboardPath} (view with: tensorboard --logdir ${result.tensorboardPath})`}`,
+      ...(metrics ? [`  metrics:     ${metrics}`] : []),
     ].join('\n'),
     { event: 'done', ...result },
   );

@@ -56,6 +56,8 @@ export interface TrainResult {
   reportPath: string | undefined;
   /** The exported final generator (TF.js Layers format), when the run completed. */
   generatorPath: string | undefined;
+  /** The TensorBoard event folder (`tensorboard --logdir <it>`), when TensorBoard logging is on. */
+  tensorboardPath: string | undefined;
   /** Last evaluated metric values (e.g. `{ mnist_fid: 12.3 }`). */
   metrics: Record<string, number>;
   seconds: number;
@@ -558,6 +560,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       samplesPath,
       reportPath: log.report ? paths.report : undefined,
       generatorPath,
+      tensorboardPath: log.tensorboard ? paths.tensorboard : undefined,
       metrics: lastMetrics,
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
