@@ -30,7 +30,7 @@ export default defineConfig({
         test: { name, root: `./${dir}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
       })),
       // Repository-wide checks: test hygiene, README commands (docs:check).
-      { extends: true, test: { name: 'repo', root: '.', include: ['testing/**/*.test.ts', 'scripts/**/*.test.ts'] } },
+      { extends: true, test: { name: 'repo', root: '.', include: ['testing/**/*.test.ts'] } },
     ],
   },
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage, repoPath, runNode } from '../testing/cli-process';
+import { buildPackage, repoPath, runNode } from './cli-process';
 
 const script = repoPath('scripts', 'docs-check.mjs');
 let dir: string;
