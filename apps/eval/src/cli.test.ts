@@ -33,7 +33,7 @@ function evalCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessRe
   return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', ...env } });
 }
 
-async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; nReal: number | null; nFake: number | null; warnings: string[] }> {
+async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; n_real: number | null; n_fake: number | null; warnings: string[] }> {
   const result = await evalCli([...args, '--json']);
   expect(result.stderr.split('\n').filter((l) => l.includes('error'))).toEqual([]);
   expect(result.code).toBe(0);
@@ -109,8 +109,8 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(metric(all, 'precision')).toBe(metric(pr, 'precision'));
     expect(metric(all, 'recall')).toBe(metric(pr, 'recall'));
     expect(metric(all, 'IS')).toBeCloseTo(metric(is, 'IS'), 9);
-    expect(all.nReal).toBe(400);
-    expect(all.nFake).toBe(400);
+    expect(all.n_real).toBe(400);
+    expect(all.n_fake).toBe(400);
   });
 
   it('reads named datasets and IDX files and prints a readable table', async () => {
@@ -139,7 +139,7 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(entries.filter((e) => e.endsWith('.npz'))).toHaveLength(1);
     await writeDigits(join(work, 'train', 'extra'), (await mnist({ split: 'train' })).images, 500, 3);
     const changed = await evalJson(args);
-    expect(changed.nReal).toBe(403);
+    expect(changed.n_real).toBe(403);
     const after = spawnSync('ls', [cache], { encoding: 'utf8' }).stdout.trim().split('\n');
     expect(after.filter((e) => e.endsWith('.npz'))).toHaveLength(2);
   });
@@ -188,7 +188,7 @@ describe('gankit-eval on an exported generator', () => {
     const a = await evalJson([...args, '--seed', '7']);
     const b = await evalJson([...args, '--seed', '7']);
     const c = await evalJson([...args, '--seed', '8']);
-    expect(a.nFake).toBe(120);
+    expect(a.n_fake).toBe(120);
     expect(metric(a, 'IS')).toBe(metric(b, 'IS'));
     expect(metric(a, 'IS')).not.toBe(metric(c, 'IS'));
   });
@@ -203,7 +203,7 @@ describe('gankit-eval on an exported generator', () => {
       gan.generator.dispose();
       gan.discriminator.dispose();
       const report = await evalJson(['is', dir, '--num', '60', '--extractor', 'mnist', '--splits', '1', '--seed', '2']);
-      expect(report.nFake).toBe(60);
+      expect(report.n_fake).toBe(60);
       expect(metric(report, 'IS')).toBeGreaterThanOrEqual(1);
     }
   });

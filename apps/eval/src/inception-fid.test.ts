@@ -41,8 +41,8 @@ interface PythonReference {
 
 interface EvalReport {
   metrics: { metric: string; value: number }[];
-  nReal: number | null;
-  nFake: number | null;
+  n_real: number | null;
+  n_fake: number | null;
   warnings: string[];
 }
 
@@ -162,8 +162,8 @@ describe.skipIf(!python)('gankit-eval FID through the Inception path equals PyTo
   });
 
   it('`fid A B --extractor inception --weights weights.legacy.pth` equals the exact PyTorch + SciPy FID', () => {
-    expect(fullPath.nReal).toBe(PER_FOLDER);
-    expect(fullPath.nFake).toBe(PER_FOLDER);
+    expect(fullPath.n_real).toBe(PER_FOLDER);
+    expect(fullPath.n_fake).toBe(PER_FOLDER);
     expect(ref.n_a).toBe(PER_FOLDER);
     expect(ref.n_b).toBe(PER_FOLDER);
     const rel = relative(fullPathFid, ref.fid_exact);

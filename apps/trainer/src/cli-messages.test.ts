@@ -126,6 +126,15 @@ describe('one convention', () => {
     for (const k of ['d_loss', 'g_loss', 'images_per_sec', 'lr_g']) expect(metricsKeys).toContain(k);
   });
 
+  it('gankit-eval --json uses snake_case keys too', async () => {
+    await buildPackage('@gankit/eval');
+    const r = await runNode(repoPath('apps', 'eval', 'dist', 'cli.js'), ['fid', 'mnist:test', 'mnist:train', '--extractor', 'mnist', '--num', '64', '--json', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['n_real', 'n_fake', 'metrics', 'seconds']));
+    expect(Object.keys(report).filter((k) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(k))).toEqual([]);
+  });
+
   it('both CLIs print --version as "<name> <version>"', async () => {
     await buildPackage('@gankit/eval');
     const train = await runCli(['--version']);

@@ -1,3 +1,5 @@
+import { snakeCaseKeys } from '@gankit/core';
+
 /** What the trainer reports after a logged step. */
 export interface ProgressEvent {
   step: number;
@@ -21,18 +23,6 @@ export function formatDuration(seconds: number): string {
   if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
-}
-
-/** `imagesPerSec` → `images_per_sec`: `--json` keys follow metrics.jsonl's snake_case. */
-export function snakeCase(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
-}
-
-/** A copy of `value` whose object keys (at any depth) are snake_case. */
-function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), snakeKeys(v)]));
 }
 
 function fmt(v: number): string {
@@ -59,7 +49,7 @@ export class ProgressReporter {
     const text = `step ${e.step}/${e.totalSteps}  d_loss ${fmt(e.dLoss)}  g_loss ${fmt(e.gLoss)}  ${e.imagesPerSec.toFixed(1)} img/s  eta ${formatDuration(e.etaSeconds)}`;
     switch (this.mode) {
       case 'json':
-        this.out.write(`${JSON.stringify(snakeKeys({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values }))}\n`);
+        this.out.write(`${JSON.stringify(snakeCaseKeys({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values }))}\n`);
         break;
       case 'plain':
         this.out.write(`${text}\n`);
@@ -77,7 +67,7 @@ export class ProgressReporter {
   /** Shows an informational message (in JSON mode, `{ "event": "info", ... }`). */
   info(message: string, fields: Record<string, unknown> = {}): void {
     if (this.mode === 'json') {
-      this.out.write(`${JSON.stringify(snakeKeys({ event: 'info', message, ...fields }))}\n`);
+      this.out.write(`${JSON.stringify(snakeCaseKeys({ event: 'info', message, ...fields }))}\n`);
       return;
     }
     this.endBar();

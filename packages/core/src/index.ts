@@ -1,5 +1,6 @@
 export { gradientsRegisteredBy } from './gradients';
 export { GanKitError, fileError, parseArgsError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
+export { snakeCase, snakeCaseKeys } from './json-keys';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
 export { initBackend, tensorflowDevice, TFJS_NODE_GPU_NEEDS, type BackendChoice, type BackendInfo, type InitBackendOptions, type TensorflowBackendReport } from './backend';
