@@ -24,9 +24,13 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    projects: Object.entries(dirs).map(([name, dir]) => ({
-      extends: true,
-      test: { name, root: `./${dir}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
-    })),
+    projects: [
+      ...Object.entries(dirs).map(([name, dir]) => ({
+        extends: true,
+        test: { name, root: `./${dir}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      })),
+      // Repository-wide checks: test hygiene, README commands (docs:check).
+      { extends: true, test: { name: 'repo', root: '.', include: ['testing/**/*.test.ts'] } },
+    ],
   },
 });

@@ -1,6 +1,6 @@
 // Test helper shared by the apps' CLI tests: build the CLI once (turbo-cached; CI has built it already) and
 // run it as a real child process.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -45,12 +45,7 @@ export function runNode(script: string, args: string[], options: { cwd?: string;
   });
 }
 
-/** The Python with the given modules used for reference numbers (Debian's), or undefined when it is missing. */
-export function referencePython(modules: string[] = ['numpy', 'scipy']): string | undefined {
-  const python = process.env.GANKIT_PYTHON ?? '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' });
-  return probe.status === 0 ? python : undefined;
-}
+export { referencePython } from './python';
 
 /** Path of a file in the repository. */
 export function repoPath(...parts: string[]): string {

@@ -19,7 +19,7 @@ const root = join(here, '..', '..');
 const dataRequire = createRequire(join(root, 'packages', 'data', 'package.json'));
 const sharp = dataRequire('sharp');
 const tfdata = dataRequire('@tensorflow/tfjs-data');
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.GANKIT_PYTHON || '/usr/bin/python3'; // the reference Python (GANKIT_PYTHON overrides, as in the tests)
 const REPEATS = 2;
 
 await tf.setBackend('cpu');

@@ -97,7 +97,7 @@ async function timeKernel(backend, kind, layer, reps, batch) {
 }
 
 function torchReference() {
-  const python = '/usr/bin/python3';
+  const python = process.env.GANKIT_PYTHON || '/usr/bin/python3'; // the reference Python (GANKIT_PYTHON overrides, as in the tests)
   if (!existsSync(python)) return { note: 'PyTorch column skipped: /usr/bin/python3 not found' };
   const cases = [];
   for (const [li, layer] of LAYERS.entries()) {

@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
 const N = Number(args.n);
 const D = Number(args.d);
 const REPS = Number(args.reps);
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.GANKIT_PYTHON || '/usr/bin/python3'; // the reference Python (GANKIT_PYTHON overrides, as in the tests)
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** N×D float32 features: relu(F·L + 0.5·z + shift), F: N×64 factors, L: 64×D loadings. */

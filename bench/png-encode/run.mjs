@@ -85,7 +85,7 @@ function timePil(grid) {
     const raw = join(dir, 'grid.raw');
     writeFileSync(raw, grid.data);
     const script = fileURLToPath(new URL('pil_encode.py', import.meta.url));
-    const out = spawnSync('/usr/bin/python3', [script, raw, String(grid.width), String(grid.height), String(REPEATS)], { encoding: 'utf8' });
+    const out = spawnSync(process.env.GANKIT_PYTHON || '/usr/bin/python3', [script, raw, String(grid.width), String(grid.height), String(REPEATS)], { encoding: 'utf8' });
     if (out.status !== 0) {
       console.warn(`PIL reference skipped: ${out.error?.message ?? out.stderr.trim().split('\n').pop()}`);
       return undefined;

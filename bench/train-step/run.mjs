@@ -207,7 +207,7 @@ const TORCH_128_BIT = { DNNL_MAX_CPU_ISA: 'SSE41', ATEN_CPU_CAPABILITY: 'default
 
 function runTorch(threads, sample, env = {}) {
   const spec = { threads, models: Object.values(MODELS), ...(sample && { sample: SAMPLE }), repeats: 1 };
-  const res = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+  const res = spawnSync(process.env.GANKIT_PYTHON || '/usr/bin/python3', [join(here, 'torch_step.py'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (res.status !== 0) throw new Error(`torch_step.py failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { GanKitError } from '@gankit/core';
+import { GanKitError, parseArgsError } from '@gankit/core';
 
 /** The subcommands of `gankit-eval`. */
 export type EvalCommand = 'fid' | 'is' | 'kid' | 'pr' | 'all' | 'stats';
@@ -14,7 +14,7 @@ export interface EvalOptions {
   num: number | undefined;
   batchSize: number;
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'gpu' | 'tensorflow' | 'wasm' | 'cpu';
   resize: 'legacy' | 'clean';
   json: boolean;
   cache: string | undefined;
@@ -64,7 +64,7 @@ Options:
   --num N              number of images to use from each input (default: all; 10000 for generators)
   --batch-size N       feature-extraction batch size (default 50)
   --seed N             seed for generator sampling and KID subsets (default 0)
-  --backend auto|tensorflow|wasm|cpu   TF.js backend (default auto)
+  --backend B          auto (default), gpu (tfjs-node-gpu on a GPU, else fail), tensorflow, wasm or cpu
   --resize legacy|clean  pytorch-fid's bilinear resize (legacy, default) or clean-fid's
   --splits N           Inception Score splits (default 10)
   --kid-subsets N      KID subsets (default 100)   --kid-subset-size N (default 1000)
@@ -123,7 +123,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
       },
     });
   } catch (error) {
-    throw usageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+    throw parseArgsError(error, argv, ' (see gankit-eval --help)');
   }
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };
@@ -149,7 +149,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
       num: positiveInt('num', v.num, undefined),
       batchSize: positiveInt('batch-size', v['batch-size'], 50),
       seed,
-      backend: oneOf('backend', v.backend, ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'),
+      backend: oneOf('backend', v.backend, ['auto', 'gpu', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'),
       resize: oneOf('resize', v.resize, ['legacy', 'clean'] as const, 'legacy'),
       json: v.json ?? false,
       cache: v.cache,

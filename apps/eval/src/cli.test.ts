@@ -33,7 +33,7 @@ function evalCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessRe
   return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', ...env } });
 }
 
-async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; nReal: number | null; nFake: number | null; warnings: string[] }> {
+async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; n_real: number | null; n_fake: number | null; warnings: string[] }> {
   const result = await evalCli([...args, '--json']);
   expect(result.stderr.split('\n').filter((l) => l.includes('error'))).toEqual([]);
   expect(result.code).toBe(0);
@@ -68,6 +68,9 @@ describe('gankit-eval usage', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^gankit-eval: error: .*see gankit-eval --help/);
     }
+    const dash = await evalCli(['fid', 'a', 'b', '--num', '-5']);
+    expect(dash.code).toBe(2);
+    expect(dash.stderr.trim()).toBe('gankit-eval: error: --num got "-5", which starts with a dash and so reads as an option; write --num=-5 if it is the value (see gankit-eval --help)');
   });
 
   it('names a missing input and where to get missing Inception weights, in one line', async () => {
@@ -106,8 +109,8 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(metric(all, 'precision')).toBe(metric(pr, 'precision'));
     expect(metric(all, 'recall')).toBe(metric(pr, 'recall'));
     expect(metric(all, 'IS')).toBeCloseTo(metric(is, 'IS'), 9);
-    expect(all.nReal).toBe(400);
-    expect(all.nFake).toBe(400);
+    expect(all.n_real).toBe(400);
+    expect(all.n_fake).toBe(400);
   });
 
   it('reads named datasets and IDX files and prints a readable table', async () => {
@@ -136,14 +139,14 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(entries.filter((e) => e.endsWith('.npz'))).toHaveLength(1);
     await writeDigits(join(work, 'train', 'extra'), (await mnist({ split: 'train' })).images, 500, 3);
     const changed = await evalJson(args);
-    expect(changed.nReal).toBe(403);
+    expect(changed.n_real).toBe(403);
     const after = spawnSync('ls', [cache], { encoding: 'utf8' }).stdout.trim().split('\n');
     expect(after.filter((e) => e.endsWith('.npz'))).toHaveLength(2);
   });
 });
 
 describe('gankit-eval with statistics files', () => {
-  const python = referencePython(['numpy', 'scipy']);
+  const python = referencePython(['numpy', 'scipy'], 'gankit-eval FID/stats agreement with SciPy');
 
   it.runIf(python)('`fid a.npz b.npz` equals SciPy (pytorch-fid formula) to 1e-6', async () => {
     for (const [dim, seed] of [[16, 1], [256, 2]] as const) {
@@ -185,7 +188,7 @@ describe('gankit-eval on an exported generator', () => {
     const a = await evalJson([...args, '--seed', '7']);
     const b = await evalJson([...args, '--seed', '7']);
     const c = await evalJson([...args, '--seed', '8']);
-    expect(a.nFake).toBe(120);
+    expect(a.n_fake).toBe(120);
     expect(metric(a, 'IS')).toBe(metric(b, 'IS'));
     expect(metric(a, 'IS')).not.toBe(metric(c, 'IS'));
   });
@@ -200,7 +203,7 @@ describe('gankit-eval on an exported generator', () => {
       gan.generator.dispose();
       gan.discriminator.dispose();
       const report = await evalJson(['is', dir, '--num', '60', '--extractor', 'mnist', '--splits', '1', '--seed', '2']);
-      expect(report.nFake).toBe(60);
+      expect(report.n_fake).toBe(60);
       expect(metric(report, 'IS')).toBeGreaterThanOrEqual(1);
     }
   });

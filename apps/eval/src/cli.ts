@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { GanKitError, outOfMemoryError } from '@gankit/core';
+import { GanKitError, outOfMemoryError, snakeCaseKeys } from '@gankit/core';
 import { parseEvalArgs, USAGE } from './args';
 import { evaluate } from './evaluate';
 import { ProgressBar } from './progress';
@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   progress.done();
-  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(snakeCaseKeys(report))}\n` : `${formatTable(report)}\n`);
   return 0;
 }
 

@@ -134,6 +134,7 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
     warnings.push(message);
     hooks.onWarning?.(message);
   };
+  if (backend.warning) warn(backend.warning);
   const h: EvaluateHooks = { ...hooks, onWarning: warn };
   const base = { command, inputs: specs, backend: backend.name, warnings, resize: options.extractor === 'inception' ? options.resize : 'n/a' };
   const finish = (report: Omit<EvalReport, 'seconds' | keyof typeof base>): EvalReport => ({ ...base, ...report, seconds: (performance.now() - started) / 1000 });

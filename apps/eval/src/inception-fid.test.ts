@@ -18,8 +18,7 @@ import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } 
 const cli = repoPath('apps', 'eval', 'dist', 'cli.js');
 const makeReferenceScript = repoPath('packages', 'metrics', 'test', 'fixtures', 'inception', 'make_reference.py');
 const referenceScript = repoPath('apps', 'eval', 'test', 'fixtures', 'inception_fid.py');
-const python = referencePython(['torch', 'torchvision', 'scipy', 'PIL']);
-if (!python) console.warn('SKIPPED gankit-eval Inception FID parity: /usr/bin/python3 with torch + torchvision + scipy is not available (CI installs python3-torch python3-torchvision python3-scipy)');
+const python = referencePython(['torch', 'torchvision', 'scipy', 'PIL'], 'gankit-eval Inception FID parity');
 
 /** Images per folder: Inception on wasm takes ~3 s per image on a busy 2-core machine. */
 const PER_FOLDER = 10;
@@ -42,8 +41,8 @@ interface PythonReference {
 
 interface EvalReport {
   metrics: { metric: string; value: number }[];
-  nReal: number | null;
-  nFake: number | null;
+  n_real: number | null;
+  n_fake: number | null;
   warnings: string[];
 }
 
@@ -163,8 +162,8 @@ describe.skipIf(!python)('gankit-eval FID through the Inception path equals PyTo
   });
 
   it('`fid A B --extractor inception --weights weights.legacy.pth` equals the exact PyTorch + SciPy FID', () => {
-    expect(fullPath.nReal).toBe(PER_FOLDER);
-    expect(fullPath.nFake).toBe(PER_FOLDER);
+    expect(fullPath.n_real).toBe(PER_FOLDER);
+    expect(fullPath.n_fake).toBe(PER_FOLDER);
     expect(ref.n_a).toBe(PER_FOLDER);
     expect(ref.n_b).toBe(PER_FOLDER);
     const rel = relative(fullPathFid, ref.fid_exact);

@@ -5,7 +5,7 @@ export interface MetricRow {
   std?: number;
 }
 
-/** Everything an evaluation measured and how: printed as a table or as one JSON object. */
+/** Everything an evaluation measured and how: printed as a table or as one JSON object (`--json`: snake_case keys, `n_real`, `n_fake`). */
 export interface EvalReport {
   command: string;
   metrics: MetricRow[];

@@ -50,7 +50,7 @@ describe('gankit-train command line', () => {
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect(version.stdout.trim()).toBe(pkg.version);
+    expect(version.stdout.trim()).toBe(`gankit-train ${pkg.version}`);
     const presets = await runCli(['--list-presets']);
     expect(presets.stdout.split('\n')).toEqual(expect.arrayContaining(['mnist-gan', 'mnist-dcgan', 'mnist-wgan-gp', 'mnist-cgan', 'mnist-acgan', 'mnist-hinge-sn', 'fashion-dcgan', 'cifar10-sngan', 'folder-dcgan64', 'demo']));
   });
@@ -76,7 +76,7 @@ describe('gankit-train command line', () => {
     expect(unknown.stderr).toContain('unknown preset "nope"');
     const option = await runCli(['--presett', 'mnist-dcgan']);
     expect(option.code).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--presett'");
+    expect(option.stderr).toBe('gankit-train: unknown option --presett; see --help\n');
   });
 
   it('refuses a non-empty output folder unless --force, and names unwritable folders in one line', async () => {
@@ -111,7 +111,8 @@ describe('gankit-train command line', () => {
     expect(r.stderr).not.toContain('Error');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('step 4/4');
-    expect(r.stdout).toContain(`samples:   ${join(out, 'samples', 'step-4.png')}`);
+    expect(r.stdout).toContain(`samples:     ${join(out, 'samples', 'step-4.png')}`);
+    expect(r.stdout).toContain(`tensorboard: ${join(out, 'tensorboard')} (view with: tensorboard --logdir ${join(out, 'tensorboard')})`);
     expect((await readdir(out)).sort()).toEqual(['checkpoints', 'config.json', 'generator', 'metrics.jsonl', 'report.html', 'samples', 'tensorboard']);
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as { training: { steps: number }; logging: { keepLast: number } };
     expect(config.training.steps).toBe(4);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { GanKitError } from '@gankit/core';
+import { GanKitError, parseArgsError } from '@gankit/core';
 import { describeFailure } from './cli-errors';
 import { listPresets, resolveConfig, type ConfigOverrides } from './config';
 import { ProgressReporter } from './progress';
@@ -10,7 +10,7 @@ import { readRunConfig, train } from './train';
 const HELP = `gankit-train — train a GAN on TensorFlow.js from a preset or a config file
 
 Usage:
-  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|tensorflow|wasm|cpu] [--threads N]
+  gankit-train --preset mnist-dcgan [--steps N] [--batch-size B] [--out runs/NAME] [--seed S] [--backend auto|gpu|tensorflow|wasm|cpu] [--threads N]
   gankit-train --config run.json|run.yaml [overrides...]
   gankit-train --resume runs/NAME [--steps N]
 
@@ -20,7 +20,7 @@ Options:
   --steps N            total training steps
   --batch-size B       images per batch
   --seed S             seed for weights, data order and latents (runs are reproducible)
-  --backend B          auto (default), tensorflow, wasm or cpu
+  --backend B          auto (default), gpu (tfjs-node-gpu on a GPU, else fail), tensorflow, wasm or cpu
   --threads N          on wasm: threads for the conv kernels (default: all cores)
   --out DIR            run folder (default runs/<name>); a non-empty folder is refused without --force
   --force              delete the contents of a non-empty --out folder first
@@ -49,8 +49,16 @@ function intOption(value: string | undefined, name: string): number | undefined 
   return n;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseCommandLineStrict(argv);
+  } catch (error) {
+    throw parseArgsError(error, argv); // one readable line instead of Node's three
+  }
+}
+
+function parseCommandLineStrict(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -72,12 +80,16 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v', default: false },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`gankit-train ${version()}\n`);
     return 0;
   }
   if (values['list-presets']) {
@@ -140,10 +152,11 @@ async function main(argv: string[]): Promise<number> {
   reporter.info(
     [
       `done: ${result.step} steps in ${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} s CPU) on ${result.backend}`,
-      `  samples:   ${result.samplesPath ?? '(none)'}`,
-      `  report:    ${result.reportPath ?? '(none)'}`,
-      `  generator: ${result.generatorPath ?? '(none)'}`,
-      ...(metrics ? [`  metrics:   ${metrics}`] : []),
+      `  samples:     ${result.samplesPath ?? '(none)'}`,
+      `  report:      ${result.reportPath ?? '(none)'}`,
+      `  generator:   ${result.generatorPath ?? '(none)'}`,
+      `  tensorboard: ${result.tensorboardPath === undefined ? '(off)' : `${result.tensorboardPath} (view with: tensorboard --logdir ${result.tensorboardPath})`}`,
+      ...(metrics ? [`  metrics:     ${metrics}`] : []),
     ].join('\n'),
     { event: 'done', ...result },
   );

@@ -145,7 +145,7 @@ export const trainConfigSchema = z.strictObject({
   /** Extends a preset by name; keys here override it. Resolved away before validation. */
   extends: z.string().optional(),
   seed: z.number().int().nonnegative().default(0),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(['auto', 'gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** On wasm: threads for gankit's conv kernels; `auto` = the cores Node reports (os.availableParallelism). */
   threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   data: dataSchema,
@@ -217,7 +217,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new GanKitError('CONFIG_INVALID', `${path} cannot be parsed: ${(error as Error).message}`, { path, cause: error });
+    // YAML errors end in a code frame after the first line (`... at line 4, column 3:`); keep the one line.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new GanKitError('CONFIG_INVALID', `${path} cannot be parsed: ${reason}`, { path, cause: error });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new GanKitError('CONFIG_INVALID', `${path} must hold an object of settings`, { path });

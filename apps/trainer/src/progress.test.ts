@@ -39,7 +39,7 @@ describe('progress output', () => {
     json.reporter.info('hello', { event: 'checkpoint', step: 5 });
     const lines = json.text.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
-      { event: 'progress', step: 5, totalSteps: 20, dLoss: 1.25, gLoss: 0.5, imagesPerSec: 64, etaSeconds: 75, d_real: 0.1 },
+      { event: 'progress', step: 5, total_steps: 20, d_loss: 1.25, g_loss: 0.5, images_per_sec: 64, eta_seconds: 75, d_real: 0.1 },
       { event: 'checkpoint', message: 'hello', step: 5 },
     ]);
     expect(json.text.err).toBe('');

@@ -1,3 +1,5 @@
+import { snakeCaseKeys } from '@gankit/core';
+
 /** What the trainer reports after a logged step. */
 export interface ProgressEvent {
   step: number;
@@ -27,7 +29,7 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
-/** Prints progress and messages in one of the three modes. */
+/** Prints progress and messages in one of the three modes; `--json` lines use snake_case keys, as metrics.jsonl does. */
 export class ProgressReporter {
   private barShown = false;
 
@@ -47,7 +49,7 @@ export class ProgressReporter {
     const text = `step ${e.step}/${e.totalSteps}  d_loss ${fmt(e.dLoss)}  g_loss ${fmt(e.gLoss)}  ${e.imagesPerSec.toFixed(1)} img/s  eta ${formatDuration(e.etaSeconds)}`;
     switch (this.mode) {
       case 'json':
-        this.out.write(`${JSON.stringify({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values })}\n`);
+        this.out.write(`${JSON.stringify(snakeCaseKeys({ event: 'progress', step: e.step, totalSteps: e.totalSteps, dLoss: e.dLoss, gLoss: e.gLoss, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds, ...e.values }))}\n`);
         break;
       case 'plain':
         this.out.write(`${text}\n`);
@@ -65,7 +67,7 @@ export class ProgressReporter {
   /** Shows an informational message (in JSON mode, `{ "event": "info", ... }`). */
   info(message: string, fields: Record<string, unknown> = {}): void {
     if (this.mode === 'json') {
-      this.out.write(`${JSON.stringify({ event: 'info', message, ...fields })}\n`);
+      this.out.write(`${JSON.stringify(snakeCaseKeys({ event: 'info', message, ...fields }))}\n`);
       return;
     }
     this.endBar();

@@ -56,6 +56,8 @@ export interface TrainResult {
   reportPath: string | undefined;
   /** The exported final generator (TF.js Layers format), when the run completed. */
   generatorPath: string | undefined;
+  /** The TensorBoard event folder (`tensorboard --logdir <it>`), when TensorBoard logging is on. */
+  tensorboardPath: string | undefined;
   /** Last evaluated metric values (e.g. `{ mnist_fid: 12.3 }`). */
   metrics: Record<string, number>;
   seconds: number;
@@ -389,9 +391,22 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const reporter = options.reporter;
+  if (options.resume) {
+    // Resuming a run that already reached its step count would train nothing: say so before loading anything.
+    const last = (await listCheckpoints(runPaths(options.out))).at(-1);
+    if (last !== undefined && last >= config.training.steps) {
+      throw new GanKitError(
+        'INVALID_ARGUMENT',
+        `nothing to train: ${options.out} is already at step ${last} and the run asks for ${config.training.steps} steps in total; ` +
+          `resume with a larger step count (--steps N with N > ${last}) to train further`,
+        { path: options.out },
+      );
+    }
+  }
   const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
+  if (backend.warning) reporter?.info(`warning: ${backend.warning}`, { warning: backend.warning });
   const c = await buildComponents(config);
   const fixed = fixedSamples(c, config);
   const rngRoot = createRng(config.seed);
@@ -565,6 +580,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       samplesPath,
       reportPath: log.report ? paths.report : undefined,
       generatorPath,
+      tensorboardPath: log.tensorboard ? paths.tensorboard : undefined,
       metrics: lastMetrics,
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,

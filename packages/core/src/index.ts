@@ -1,9 +1,11 @@
 export { gradientsRegisteredBy, registerGradientFixes, tileGradient, outsideGradientTape, canPauseGradientTape, lowMemoryVariableGrads } from './gradients';
 export { WASM_MAX_BYTES, formatBytes, guardWasmAllocations, isOutOfMemory, outOfMemoryError, wasmHeapBytes } from './memory';
-export { GanKitError, fileError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
+export { GanKitError, fileError, parseArgsError, type GanKitErrorCode, type GanKitErrorOptions } from './errors';
+export { snakeCase, snakeCaseKeys } from './json-keys';
 export { createRng, rngFromState, type Rng, type RngState } from './rng';
 export { atomicWriteFile, readFileOrThrow, readJsonFile, parseWithSchema } from './files';
-export { initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend';
+export { initBackend, tensorflowDevice, TFJS_NODE_GPU_NEEDS, type BackendChoice, type BackendInfo, type InitBackendOptions, type TensorflowBackendReport } from './backend';
+export { assertSingleTfjsCore, loadedTfjsCoreCopies, TFJS_CORE_VERSION, type TfjsCoreCopy } from './tfjs-copies';
 export {
   registerWasmTrainingKernels,
   useWasmKernel,

@@ -1,5 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { GanKitError, atomicWriteFile, readFileOrThrow } from '@gankit/core';
+import { inflateBounded } from './inflate';
 import { arraySource, type ArraySource } from './source';
 
 /** Element types of the IDX format (type byte 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
@@ -34,19 +35,21 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip bytes; a truncated or damaged stream becomes a FILE_CORRUPT error naming `where`. */
-export function gunzipOrThrow(bytes: Uint8Array, where: string): Uint8Array {
-  try {
-    return gunzipSync(bytes);
-  } catch (error) {
-    throw new GanKitError('FILE_CORRUPT', `${where}: gzip data is truncated or damaged (${(error as Error).message})`, { path: where, cause: error });
-  }
+interface IdxHeader {
+  type: (typeof IDX_TYPES)[number];
+  shape: number[];
+  count: number;
+  headerSize: number;
+  /** Data bytes the dimensions need. */
+  expected: number;
 }
 
-/** Parses IDX bytes (raw or gzip), validating the magic, rank, dimensions and byte count; `where` names the file. */
-export function parseIdx(input: Uint8Array, where = '<idx bytes>'): IdxArray {
-  const bytes = isGzip(input) ? gunzipOrThrow(input, where) : input;
-  if (bytes.length < 4) throw corrupt(where, `only ${bytes.length} bytes, shorter than the 4-byte magic`);
+/** Reads the IDX header (magic, type, rank, dimensions) from the start of `bytes`; undefined while it is incomplete. */
+function parseIdxHeader(bytes: Uint8Array, where: string, complete: boolean): IdxHeader | undefined {
+  if (bytes.length < 4) {
+    if (!complete) return undefined;
+    throw corrupt(where, `only ${bytes.length} bytes, shorter than the 4-byte magic`);
+  }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw corrupt(where, `wrong magic 0x${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')} (expected 0x0000TTRR: two zero bytes, type, rank)`);
   }
@@ -55,7 +58,10 @@ export function parseIdx(input: Uint8Array, where = '<idx bytes>'): IdxArray {
   const rank = bytes[3] as number;
   if (rank < 1) throw corrupt(where, 'rank 0 (expected at least one dimension)');
   const headerSize = 4 + 4 * rank;
-  if (bytes.length < headerSize) throw corrupt(where, `header of rank ${rank} needs ${headerSize} bytes, file has ${bytes.length}`);
+  if (bytes.length < headerSize) {
+    if (!complete) return undefined;
+    throw corrupt(where, `header of rank ${rank} needs ${headerSize} bytes, file has ${bytes.length}`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   let count = 1;
@@ -64,7 +70,32 @@ export function parseIdx(input: Uint8Array, where = '<idx bytes>'): IdxArray {
     shape.push(dim);
     count *= dim;
   }
-  const expected = count * type.size;
+  return { type, shape, count, headerSize, expected: count * type.size };
+}
+
+/**
+ * Decompresses the gzip stream of an IDX file, stopping with FILE_CORRUPT as soon as it inflates past the size its
+ * header implies (a decompression bomb costs a few MB, not what it would expand to); a truncated or damaged stream
+ * becomes a FILE_CORRUPT error naming `where`.
+ */
+export function gunzipIdx(bytes: Uint8Array, where: string): Uint8Array {
+  let header: IdxHeader | undefined;
+  return inflateBounded(bytes, {
+    format: 'gzip',
+    where,
+    limit: (head) => {
+      header = parseIdxHeader(head, where, false);
+      return header && (Number.isSafeInteger(header.expected) ? header.headerSize + header.expected : header.headerSize);
+    },
+    describeLimit: () => (header ? `the ${header.expected} data bytes its dimensions [${header.shape.join(', ')}] of ${header.type.dtype} need` : 'its header'),
+  });
+}
+
+/** Parses IDX bytes (raw or gzip), validating the magic, rank, dimensions and byte count; `where` names the file. */
+export function parseIdx(input: Uint8Array, where = '<idx bytes>'): IdxArray {
+  const bytes = isGzip(input) ? gunzipIdx(input, where) : input;
+  const { type, shape, count, headerSize, expected } = parseIdxHeader(bytes, where, true) as IdxHeader;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const available = bytes.length - headerSize;
   if (!Number.isSafeInteger(expected) || expected !== available) {
     throw corrupt(where, `dimensions [${shape.join(', ')}] of ${type.dtype} need ${expected} data bytes but the file has ${available}`);

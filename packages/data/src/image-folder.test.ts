@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +9,10 @@ import { imageFolder } from './image-folder';
 import { mnist } from './named';
 import { createPipeline } from './pipeline';
 import type { ArraySource } from './source';
+import { referencePython } from '../../../testing/python';
 
-const PYTHON = '/usr/bin/python3';
-const hasTorchvision = existsSync(PYTHON) && (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torchvision'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = referencePython(['torchvision', 'numpy', 'PIL'], 'the torchvision ImageFolder order check');
+const hasTorchvision = PYTHON !== undefined;
 
 const N = 300;
 let dir: string;
@@ -80,7 +73,7 @@ describe('imageFolder', () => {
       'ds = ImageFolder(sys.argv[1], loader=lambda p: np.array(__import__("PIL.Image").Image.open(p).convert("L")))',
       'print(json.dumps({"classes": ds.classes, "samples": [[p, l] for p, l in ds.samples], "sums": [int(ds[i][0].sum()) for i in range(len(ds))]}))',
     ].join('\n');
-    const ref = JSON.parse(execFileSync(PYTHON, ['-c', script, digits], { encoding: 'utf8', maxBuffer: 1 << 24 })) as {
+    const ref = JSON.parse(execFileSync(PYTHON!, ['-c', script, digits], { encoding: 'utf8', maxBuffer: 1 << 24 })) as {
       classes: string[]; samples: [string, number][]; sums: number[];
     };
     expect(source.classNames).toEqual(ref.classes);
@@ -91,7 +84,6 @@ describe('imageFolder', () => {
       expect(example.image.reduce((a, b) => a + b, 0)).toBe(ref.sums[i]);
     }
   });
-  if (!hasTorchvision) it('NOTE: /usr/bin/python3 with torchvision is absent; the ImageFolder order check was skipped', () => expect(hasTorchvision).toBe(false));
 
   it('resizes with centre crop, converts to RGB or grayscale, reads JPEG and WebP', async () => {
     const mixed = join(dir, 'mixed');

@@ -12,3 +12,5 @@ export {
 export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';
 export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch, CIFAR10_CLASSES } from './cifar';
 export { type NpySourceOptions, npySource } from './npy-source';
+export { type InflateBoundedOptions, inflateBounded } from './inflate';
+export { type ZipEntry, readZipEntries, zipEntryBytes } from './zip';

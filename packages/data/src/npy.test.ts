@@ -1,22 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GanKitError } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NpyArray, encodeNpy, parseNpy, readNpy, readNpz, writeNpy, writeNpz } from './npy';
+import { referencePython } from '../../../testing/python';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'npy');
-const PYTHON = '/usr/bin/python3';
-const hasNumpy = existsSync(PYTHON) && (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = referencePython(['numpy'], 'the NumPy read-back check');
+const hasNumpy = PYTHON !== undefined;
 
 interface Expected { shape: number[]; values: (number | string)[] }
 let expected: Record<string, Expected> & { stats: { mu: Expected; sigma: Expected } };
@@ -115,7 +108,7 @@ describe('writeNpy / writeNpz', () => {
       's = np.load(d + "/s.npz"); c = np.load(d + "/c.npz")',
       'print(json.dumps({"x": [x.dtype.str, list(x.shape), x.ravel().tolist()], "s": [s["sigma"].dtype.str, s["sigma"].tolist()], "c": c["mu"].ravel().tolist(), "keys": sorted(c.files)}))',
     ].join('\n');
-    const out = JSON.parse(execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' })) as {
+    const out = JSON.parse(execFileSync(PYTHON!, ['-c', script, dir], { encoding: 'utf8' })) as {
       x: [string, number[], number[]]; s: [string, number[]]; c: number[]; keys: string[];
     };
     expect(out.x[0]).toBe('<f8');
@@ -126,7 +119,6 @@ describe('writeNpy / writeNpz', () => {
     expect(out.c).toEqual(values(sample[0]!));
     expect(out.keys).toEqual(['mu', 'sigma']);
   });
-  if (!hasNumpy) it('NOTE: /usr/bin/python3 with numpy is absent, so the NumPy read-back check was skipped', () => expect(hasNumpy).toBe(false));
 
   it('rejects data that does not match its shape', () => {
     expect(() => encodeNpy({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(/shape/);

@@ -1,5 +1,6 @@
 import { GanKitError, atomicWriteFile, readFileOrThrow } from '@gankit/core';
-import { unzipSync, zipSync, type UnzipFileInfo, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
+import { readZipEntries, zipEntryBytes, type ZipEntry } from './zip';
 
 /** Element types the NumPy reader and writer understand. */
 export type NpyDtype = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'int64' | 'float32' | 'float64' | 'bool';
@@ -231,36 +232,45 @@ export async function writeNpy(path: string, array: NpyArray): Promise<void> {
   await atomicWriteFile(path, encodeNpy(array, path));
 }
 
-/** The largest expansion deflate can achieve (about 1032:1), used to reject zip entries that lie about their size. */
-const MAX_DEFLATE_RATIO = 1032;
-
-function checkZipEntry(file: UnzipFileInfo, where: string, totalBytes: number): boolean {
-  if (file.compression !== 0 && file.compression !== 8) {
-    throw unsupported(where, `entry ${file.name} uses zip compression method ${file.compression} (expected stored or deflate)`);
-  }
-  if (file.size > totalBytes) throw corrupt(where, `entry ${file.name} claims ${file.size} compressed bytes, more than the file holds`);
-  const limit = file.compression === 0 ? file.size : file.size * MAX_DEFLATE_RATIO + 1024;
-  if (file.originalSize > limit) throw corrupt(where, `entry ${file.name} claims an impossible size ${file.originalSize}`);
-  return true;
+/**
+ * The total size (header + data) of the `.npy` whose first bytes are `head`, or undefined while the header is
+ * incomplete; a malformed header throws as `parseNpy` would.
+ */
+function npyTotalSize(head: Uint8Array, where: string): number | undefined {
+  if (head.length < 12) return undefined;
+  if (MAGIC.some((b, i) => head[i] !== b)) throw corrupt(where, 'missing the \\x93NUMPY magic string');
+  const major = head[6] as number;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (major !== 1 && major !== 2 && major !== 3) throw unsupported(where, `.npy format version ${major}.${head[7]} is not supported (expected 1.x, 2.x or 3.x)`);
+  const headerStart = major === 1 ? 10 : 12;
+  const dataStart = headerStart + (major === 1 ? view.getUint16(8, true) : view.getUint32(8, true));
+  if (head.length < dataStart) return undefined;
+  const header = parseHeader(new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(head.subarray(headerStart, dataStart)), where);
+  const { info } = lookupDescr(header.descr, where);
+  return dataStart + elementCount(header.shape, where) * info.size;
 }
 
-/** Parses the bytes of a `.npz` file (a zip of `.npy` members, stored or deflated) into arrays keyed by name without `.npy`. */
+/**
+ * Parses the bytes of a `.npz` file (a zip of `.npy` members, stored or deflated) into arrays keyed by name without
+ * `.npy`. Deflated members are inflated as streams within the size their own `.npy` header implies.
+ */
 export function parseNpz(bytes: Uint8Array, where = '<npz bytes>'): Record<string, NpyArray> {
-  let entries: Record<string, Uint8Array>;
+  let entries: ZipEntry[];
   try {
-    entries = unzipSync(bytes, { filter: (file) => checkZipEntry(file, where, bytes.length) });
+    entries = readZipEntries(bytes, where);
   } catch (error) {
-    if (GanKitError.isInstance(error)) throw error;
-    throw new GanKitError('FILE_CORRUPT', `${where} is not a valid .npz (zip) file: ${(error as Error).message}`, { path: where, cause: error });
+    if (GanKitError.isInstance(error)) throw new GanKitError('FILE_CORRUPT', error.message.replace('is not a valid zip archive', 'is not a valid .npz (zip) file'), { path: where, cause: error });
+    throw error;
   }
-  const names = Object.keys(entries);
-  if (names.length === 0) throw new GanKitError('FILE_CORRUPT', `${where} is not a valid .npz file: the zip holds no arrays`, { path: where });
   const out: Record<string, NpyArray> = {};
-  for (const name of names) {
-    if (name.endsWith('/')) continue;
-    const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
-    out[key] = parseNpy(entries[name] as Uint8Array, `${where}[${key}]`);
+  for (const entry of entries) {
+    if (entry.name.endsWith('/')) continue;
+    const key = entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name;
+    const member = `${where}[${key}]`;
+    const npy = zipEntryBytes(entry, member, (head) => npyTotalSize(head, member), (limit) => `the ${limit} bytes its .npy header implies`);
+    out[key] = parseNpy(npy, member);
   }
+  if (Object.keys(out).length === 0) throw new GanKitError('FILE_CORRUPT', `${where} is not a valid .npz file: the zip holds no arrays`, { path: where });
   return out;
 }
 

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { referencePython, referencePythonPath } from '../../../testing/python';
 
-/** Debian's Python with NumPy/SciPy (the pyenv python3 on PATH lacks them). */
-export const PYTHON = process.env.GANKIT_PYTHON ?? '/usr/bin/python3';
+/** Debian's Python with NumPy/SciPy (the pyenv python3 on PATH lacks them), or GANKIT_PYTHON. */
+export const PYTHON = referencePythonPath();
 
 /** The committed script that makes every statistics fixture. */
 export const MAKE_FIXTURES = fileURLToPath(new URL('./fixtures/stats/make_fixtures.py', import.meta.url));
@@ -12,10 +13,7 @@ export const STATS_FIXTURES = fileURLToPath(new URL('./fixtures/stats/', import.
 
 /** True when PYTHON can import numpy and scipy; prints why not otherwise. */
 export function hasNumpyScipy(): boolean {
-  const r = spawnSync(PYTHON, ['-c', 'import numpy, scipy.linalg'], { encoding: 'utf8' });
-  const ok = r.status === 0;
-  if (!ok) console.warn(`SKIPPED: ${PYTHON} with numpy + scipy is not available (${r.error?.message ?? r.stderr.trim()}); the SciPy comparisons generated at test time do not run`);
-  return ok;
+  return referencePython(['numpy', 'scipy.linalg'], 'the SciPy comparisons generated at test time') !== undefined;
 }
 
 /** Runs make_fixtures.py with `args`, returning stdout (throws with stderr on failure). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,18 +8,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@gankit/core';
 import { dcganDiscriminator, dcganGenerator } from './index';
+import { referencePython } from '../../../testing/python';
 
-const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../test/fixtures/dcgan_parity.py', import.meta.url));
-const hasTorch = existsSync(PYTHON) && (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasTorch) console.warn(`SKIPPED DCGAN forward parity with PyTorch: ${PYTHON} with torch is not available`);
+const PYTHON = referencePython(['torch'], 'DCGAN forward parity with PyTorch');
+const hasTorch = PYTHON !== undefined;
 
 interface Parity {
   generatorWeights: { shape: number[]; values: number[] }[];

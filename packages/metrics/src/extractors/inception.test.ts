@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureExtractor } from '../extractor';
 import { loadTorchCheckpoint, torchStateDict, type TorchTensor } from '../torch/index';
 import { FID_INCEPTION_WEIGHTS_URL, inceptionV3 } from './inception';
+import { referencePython } from '../../../../testing/python';
 
-const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../test/fixtures/inception/make_reference.py', import.meta.url));
-const torchAvailable = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-if (!torchAvailable) console.warn(`SKIPPED inception parity: ${PYTHON} with torch + torchvision is not available (CI installs python3-torch python3-torchvision)`);
+const PYTHON = referencePython(['torch', 'torchvision'], 'inception parity');
+const torchAvailable = PYTHON !== undefined;
 
 interface Reference {
   dir: string;
@@ -30,7 +30,7 @@ function makeReference(): Reference {
   const dir = join(tmpdir(), `gankit-inception-reference-${hash}`);
   if (!existsSync(join(dir, 'reference.json'))) {
     mkdirSync(dir, { recursive: true });
-    execFileSync(PYTHON, [script, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON!, [script, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const summary = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { shapes: [number, number, number][] };
   const floats = (name: string): Float32Array => {

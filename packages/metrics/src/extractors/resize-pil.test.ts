@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,11 @@ import { initBackend } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanResize, resizePlaneBicubicPil } from './resize-pil';
+import { referencePython } from '../../../../testing/python';
 
-const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../test/fixtures/inception/pil_resize.py', import.meta.url));
-const pilAvailable = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { stdio: 'ignore' }).status === 0;
-if (!pilAvailable) console.warn(`SKIPPED clean-fid resize parity: ${PYTHON} with numpy + PIL is not available (apt install python3-pil)`);
+const PYTHON = referencePython(['numpy', 'PIL'], 'clean-fid resize parity');
+const pilAvailable = PYTHON !== undefined;
 
 describe('resizePlaneBicubicPil', () => {
   it('keeps constants constant (weights sum to one) and is the identity at the same size', () => {
@@ -30,7 +30,7 @@ describe.skipIf(!pilAvailable)('cleanResize agrees with clean-fid (PIL bicubic, 
   beforeAll(async () => {
     await initBackend({ backend: 'cpu' });
     dir = mkdtempSync(join(tmpdir(), 'gankit-pil-'));
-    execFileSync(PYTHON, [script, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON!, [script, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
     sizes = (JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { sizes: [number, number][] }).sizes;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

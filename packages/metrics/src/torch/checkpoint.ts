@@ -1,5 +1,5 @@
 import { GanKitError, readFileOrThrow } from '@gankit/core';
-import { unzipSync } from 'fflate';
+import { readZipEntries, zipEntryBytes, type ZipEntry } from '@gankit/data';
 import { isPickleObject, unpickle, type AllowedGlobal, type PickleObject, type PickleValue } from './pickle';
 
 /** Element types a PyTorch checkpoint can hold. */
@@ -198,12 +198,27 @@ class CheckpointBuilder {
   }
 }
 
+/** The most bytes a checkpoint's `data.pkl` (the object pickle, without tensor data) may inflate to. */
+const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+
 function readZipCheckpoint(bytes: Uint8Array, source: string): TorchValue {
-  let files: Record<string, Uint8Array>;
+  let entries: ZipEntry[];
   try {
-    files = unzipSync(bytes);
+    entries = readZipEntries(bytes, source);
   } catch (error) {
-    throw new GanKitError('FILE_CORRUPT', `${source} is a damaged or truncated zip archive (${(error as Error).message})`, { path: source, cause: error });
+    if (!GanKitError.isInstance(error)) throw error;
+    throw new GanKitError('FILE_CORRUPT', `${source} is a damaged or truncated zip archive (${error.message})`, { path: source, cause: error });
+  }
+  // Nothing is inflated up front: data.pkl within a fixed bound, each storage within the size its tensor needs.
+  const byName = new Map(entries.map((e) => [e.name, e] as const));
+  const files = {} as Record<string, Uint8Array | undefined>;
+  const entryBytes = (name: string, limit: number, describe?: (limit: number) => string): Uint8Array | undefined => {
+    const entry = byName.get(name);
+    return entry && zipEntryBytes(entry, `${source}[${name}]`, limit, describe);
+  };
+  for (const name of byName.keys()) {
+    if (/^[^/]+\/data\.pkl$/.test(name)) files[name] = entryBytes(name, MAX_PICKLE_BYTES, (l) => `${l} bytes (the most a checkpoint's pickle may hold)`);
+    else if (/^[^/]+\/byteorder$/.test(name)) files[name] = entryBytes(name, 64);
   }
   const pklName = Object.keys(files).find((name) => /^[^/]+\/data\.pkl$/.test(name));
   if (pklName === undefined) throw new GanKitError('FILE_CORRUPT', `${source} is a zip archive without <name>/data.pkl: not a PyTorch checkpoint`, { path: source });
@@ -215,8 +230,9 @@ function readZipCheckpoint(bytes: Uint8Array, source: string): TorchValue {
   const builder = new CheckpointBuilder(source);
   const pkl = files[pklName] ?? new Uint8Array(0);
   const { value } = unpickle(pkl, 0, { globals: builder.globals, persistentLoad: builder.persistentLoad, source });
-  for (const key of builder.storages.keys()) {
-    const data = files[`${prefix}data/${key}`];
+  for (const [key, ref] of builder.storages) {
+    const need = ref.numel * ELEMENT_SIZE[ref.dtype];
+    const data = entryBytes(`${prefix}data/${key}`, need, (l) => `the ${l} bytes its tensors need (${ref.numel} ${ref.dtype} values)`);
     if (!data) throw builder.corrupt(`storage file ${prefix}data/${key} is missing`);
     builder.setStorageBytes(key, data);
   }

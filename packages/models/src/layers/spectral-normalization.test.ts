@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -7,18 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GanKitError, initBackend } from '@gankit/core';
 import { SpectralNormalization } from '../index';
 import { callLayer } from '../test-utils';
+import { referencePython } from '../../../../testing/python';
 
-const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../test/fixtures/spectral_norm_reference.py', import.meta.url));
-const hasNumpy = existsSync(PYTHON) && (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasNumpy) console.warn(`SKIPPED spectral-norm reference checks: ${PYTHON} with numpy is not available`);
+const PYTHON = referencePython(['numpy'], 'spectral-norm reference checks');
+const hasNumpy = PYTHON !== undefined;
 
 interface Reference {
   sigma_raw: number;
@@ -29,7 +21,7 @@ interface Reference {
 }
 
 function numpyReference(input: Record<string, number[]>): Reference {
-  return JSON.parse(execFileSync(PYTHON, [script], { input: JSON.stringify(input), encoding: 'utf8' })) as Reference;
+  return JSON.parse(execFileSync(PYTHON!, [script], { input: JSON.stringify(input), encoding: 'utf8' })) as Reference;
 }
 
 function stored(layer: SpectralNormalization, name: 'sn_u' | 'sn_v'): number[] {
