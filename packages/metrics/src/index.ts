@@ -6,7 +6,7 @@ export {
 export { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict, isTorchTensor, tensorToFloat32 } from './torch/index';
 export type { TorchDType, TorchTensor, TorchTensorData, TorchValue } from './torch/index';
 export { featureMatrix, type FeatureMatrix } from './stats/features';
-export { featureStats, StreamingFeatureStats, type FeatureStats, type FeatureStatsOptions } from './stats/feature-stats';
+export { featureStats, mergeFeatureStats, StreamingFeatureStats, type FeatureStats, type FeatureStatsOptions } from './stats/feature-stats';
 export { frechetDistance, frechetDistanceDetailed, type GaussianStats, type FrechetOptions, type FrechetResult } from './stats/frechet';
 export { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from './stats/inception-score';
 export { kernelInceptionDistance, type KidOptions } from './stats/kid';
@@ -14,3 +14,7 @@ export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecall } fr
 export { saveStatsNpz, loadStatsNpz, type StatsToSave, type SaveStatsOptions } from './stats-file';
 export { computeMetrics, type ComputeMetricsOptions, type MetricsResult, type MetricName, type ImageBatch, type ImageBatches, type MetricsProgress } from './compute-metrics';
 export { float64KernelInfo } from './linalg/runtime';
+export { densityCoverage, type DensityCoverage, type DensityCoverageOptions } from './stats/density-coverage';
+export { intraFid, type IntraFid } from './stats/intra-fid';
+export { perceptualPathLength, slerp, lerp, squaredFeatureDistance, type PerceptualPathLength, type PerceptualPathLengthOptions } from './stats/ppl';
+export { trainRidgeClassifier, predictLinear, accuracyOf, classificationAccuracyScore, type LinearClassifier, type RidgeOptions, type CasInputs } from './stats/cas';
