@@ -1,6 +1,6 @@
 export type { FeatureExtractor, ExtractedFeatures } from './extractor';
 export {
-  inceptionV3, FID_INCEPTION_WEIGHTS_URL, cleanResize, resizePlaneBicubicPil, mnistClassifier, shippedMnistClassifierDir,
+  inceptionV3, FID_INCEPTION_WEIGHTS_URL, INCEPTION_BLOCK_INDEX_BY_DIM, type InceptionDims, cleanResize, resizePlaneBicubicPil, mnistClassifier, shippedMnistClassifierDir,
   type InceptionV3Options, type MnistClassifierOptions,
 } from './extractors/index';
 export { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict, isTorchTensor, tensorToFloat32 } from './torch/index';
