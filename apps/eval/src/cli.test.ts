@@ -30,7 +30,7 @@ async function writeNoise(dir: string, count: number): Promise<void> {
 }
 
 function evalCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
-  return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', ...env } });
+  return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', GANKIT_CACHE_DIR: join(work, 'default-cache'), ...env } });
 }
 
 async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; nReal: number | null; nFake: number | null; warnings: string[] }> {
@@ -79,7 +79,8 @@ describe('gankit-eval usage', () => {
     const lines = noWeights.stderr.trim().split('\n').filter((l) => !l.includes('warning'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/pt_inception-2015-12-05-6726825d\.pth/);
-    expect(lines[0]).toMatch(/GANKIT_INCEPTION_WEIGHTS|--weights/);
+    expect(lines[0]).toMatch(/--weights \/path\/to\/pt_inception/);
+    expect(lines[0]).not.toMatch(/inceptionV3\(/);
   });
 });
 
@@ -128,7 +129,7 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
 
   it('caches reference statistics and recomputes them when the folder changes', async () => {
     const cache = join(work, 'cache');
-    const args = ['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist', '--cache', cache];
+    const args = ['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist', '--cache', cache, '--recursive'];
     const first = metric(await evalJson(args), 'FID');
     const second = metric(await evalJson(args), 'FID');
     expect(second).toBeCloseTo(first, 9);
@@ -163,7 +164,8 @@ describe('gankit-eval with statistics files', () => {
     const check = spawnSync(python as string, ['-c', `import numpy as np, json; f = np.load(${JSON.stringify(out)}); print(json.dumps({k: [str(f[k].dtype), list(f[k].shape)] for k in f.files}))`], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     const arrays = JSON.parse(check.stdout) as Record<string, [string, number[]]>;
-    expect(Object.keys(arrays).sort()).toEqual(['mu', 'sigma']);
+    // pytorch-fid's mu and sigma, plus the count, sum and co-moment that make the file mergeable
+    expect(Object.keys(arrays).sort()).toEqual(['comoment', 'mu', 'n', 'sigma', 'sum']);
     const d = arrays.mu![1][0]!;
     expect(arrays.mu).toEqual(['float64', [d]]);
     expect(arrays.sigma).toEqual(['float64', [d, d]]);
