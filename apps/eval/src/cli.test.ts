@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist, writeIdx } from '@gankit/data';
+import { mnist, randomSubset, writeIdx } from '@gankit/data';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 
@@ -119,9 +119,14 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(table.stdout).toMatch(/^N real\s+400/m);
     expect(table.stdout).toMatch(/^extractor\s+mnist-classifier/m);
     expect(table.stdout).toMatch(/^backend\s+(wasm|tensorflow|cpu)/m);
-    // the same 400 test digits through the PNG folder and through the named dataset: identical pixels
-    expect(Math.abs(Number(/^FID\s+(\S+)/m.exec(table.stdout)?.[1]))).toBeLessThan(1e-6);
+    expect(table.stdout).toMatch(/^subset\s+mnist:test: 400 of 10000 \(seed 0\)/m);
+    // --num 400 is the seeded random subset randomSubset(10000, 400, seed): the same digits as a PNG folder give FID 0
     const test = await mnist({ split: 'test' });
+    const chosen = randomSubset(10000, 400, 0);
+    const picked = new Uint8Array(400 * 784);
+    chosen.forEach((index, row) => picked.set(test.images.subarray(index * 784, (index + 1) * 784), row * 784));
+    await writeDigits(join(work, 'test-subset'), picked, 0, 400);
+    expect(Math.abs(metric(await evalJson(['fid', 'mnist:test', join(work, 'test-subset'), '--extractor', 'mnist', '--num', '400']), 'FID'))).toBeLessThan(1e-6);
     const idx = join(work, 't10k-images-idx3-ubyte.gz');
     await writeIdx(idx, { dtype: 'uint8', shape: [400, 28, 28], data: test.images.slice(0, 400 * 784) }, { gzip: true });
     expect(Math.abs(metric(await evalJson(['fid', idx, join(work, 'test'), '--extractor', 'mnist']), 'FID'))).toBeLessThan(1e-6);

@@ -335,6 +335,7 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
     let fromCache = false;
     if (realInput?.kind === 'stats') {
       real = await loadStatsNpz(realInput.path);
+      if (real.n > 0) nReal = real.n;
     } else if (realInput) {
       const onlyStatsNeeded = metrics.every((m) => m === 'fid' || m === 'is');
       const cached = onlyStatsNeeded ? await cachedReference(realInput, extractor, options, h) : {};
@@ -367,7 +368,7 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
       const fingerprint = key?.fingerprint ?? (await realInput.fingerprint());
       if (fingerprint !== null) await writeCachedStats(options.cache, key ?? (await cacheKey(realInput, fingerprint, extractor, options)), realInput.spec, result.realStats);
     }
-    if (nReal === null && realInput) nReal = realInput.kind === 'stats' ? null : result.counts.real;
+    if (nReal === null && realInput?.kind === 'images') nReal = result.counts.real;
     return finish({ metrics: metricRows(result), nReal, nFake: result.counts.fake, extractor: extractor.name, ...(fromCache ? { notes: [`reference statistics of ${(realInput as ImageInput).spec} read from the cache (${options.cache})`] } : {}) });
   } finally {
     extractor.dispose();

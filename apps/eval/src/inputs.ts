@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, fileError, fileSystem, type Rng } from '@gankit/core';
+import { GanKitError, createRng, fileError, fileSystem } from '@gankit/core';
 import { idxSource, imageFolder, loadNamedDataset, npySource, randomSubset, readNpz, type Example, type ImageShape, type ImageSource, IMAGE_EXTENSIONS } from '@gankit/data';
 import '@gankit/models';
 import { fingerprintPath } from './fingerprint';
@@ -137,7 +137,7 @@ function indexedInput(
   const labelled = source.numClasses !== undefined;
   const known = (source as { labels?: ArrayLike<number> }).labels ?? (source as { fileLabels?: ArrayLike<number> }).fileLabels;
   if (labelled && known) {
-    const counts = new Array<number>(source.numClasses!).fill(0);
+    const counts = new Array<number>(source.numClasses).fill(0);
     for (let i = 0; i < count; i++) counts[known[indices ? indices[i]! : i]!]! += 1;
     subset.classCounts = counts;
   }

@@ -1,5 +1,8 @@
-import bmp from 'bmp-js';
+import { createRequire } from 'node:module';
 import { GanKitError } from '@gankit/core';
+
+/** bmp-js (CommonJS, untyped): `decode` gives width·height·4 bytes in A, B, G, R order. */
+const bmp = createRequire(import.meta.url)('bmp-js') as { decode(buffer: Buffer): { width: number; height: number; data: Buffer } };
 
 /** Pixels decoded outside sharp: HWC uint8 with 1 (gray) or 3 (RGB) channels. */
 export interface RawImage {

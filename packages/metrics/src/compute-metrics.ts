@@ -7,9 +7,10 @@ import { frechetDistanceDetailed, type FrechetResult } from './stats/frechet';
 import { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from './stats/inception-score';
 import { kernelInceptionDistance, type KidOptions } from './stats/kid';
 import { precisionRecall, type PrecisionRecall, type PrecisionRecallOptions } from './stats/precision-recall';
+import { densityCoverage, type DensityCoverage, type DensityCoverageOptions } from './stats/density-coverage';
 
 /** The metrics {@link computeMetrics} can report. */
-export type MetricName = 'fid' | 'is' | 'kid' | 'pr';
+export type MetricName = 'fid' | 'is' | 'kid' | 'pr' | 'dc';
 
 /** A batch of uint8-valued images [B, H, W, C] (C = 1 or 3), as a tensor or as raw bytes. */
 export type ImageBatch = tf.Tensor4D | { data: Uint8Array; shape: [number, number, number, number] };
@@ -45,6 +46,8 @@ export interface ComputeMetricsOptions {
   kid?: KidOptions;
   /** Options of precision/recall (k = 3). */
   pr?: PrecisionRecallOptions;
+  /** Options of density/coverage (k = 5). */
+  dc?: DensityCoverageOptions;
   /** Threads for the float64 kernels. */
   threads?: number;
   /** Called after each extractor batch. */
@@ -61,6 +64,7 @@ export interface MetricsResult {
   is?: ScoreWithStd;
   kid?: ScoreWithStd;
   pr?: PrecisionRecall;
+  dc?: DensityCoverage;
   /** Statistics of the real side (save them with {@link saveStatsNpz} to skip the real images next time). */
   realStats?: FeatureStats;
   /** Statistics of the fake side. */
@@ -78,7 +82,7 @@ interface SideResult {
 
 /**
  * FID (Heusel et al. 2017), IS (Salimans et al. 2016), KID (Bińkowski et al. 2018) and precision/recall
- * (Kynkäänniemi et al. 2019) of generated images against real ones, extracting each image's features once:
+ * (Kynkäänniemi et al. 2019) and density/coverage (Naeem et al. 2020) of generated images against real ones, extracting each image's features once:
  * FID statistics stream in float64, logits are kept for IS, up to `num` features per side for KID/PR.
  * Input tensors are disposed after use.
  */
@@ -86,20 +90,20 @@ export async function computeMetrics(options: ComputeMetricsOptions): Promise<Me
   const realIsStats = options.real !== undefined && isFeatureStats(options.real);
   const metrics = options.metrics ?? (options.real === undefined ? ['is'] : realIsStats ? ['fid', 'is'] : ['fid', 'is', 'kid', 'pr']);
   for (const m of metrics) {
-    if (!['fid', 'is', 'kid', 'pr'].includes(m)) throw new GanKitError('UNKNOWN_NAME', `computeMetrics: unknown metric ${JSON.stringify(m)}; expected fid, is, kid or pr`);
+    if (!['fid', 'is', 'kid', 'pr', 'dc'].includes(m)) throw new GanKitError('UNKNOWN_NAME', `computeMetrics: unknown metric ${JSON.stringify(m)}; expected fid, is, kid, pr or dc`);
   }
   if (metrics.length === 0) throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: no metrics requested');
   const wants = (m: MetricName): boolean => metrics.includes(m);
-  const needsReal = wants('fid') || wants('kid') || wants('pr');
+  const needsReal = wants('fid') || wants('kid') || wants('pr') || wants('dc');
   if (needsReal && options.real === undefined) {
     throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: ${metrics.filter((m) => m !== 'is').join(', ')} need real images (option 'real')`);
   }
-  if (realIsStats && (wants('kid') || wants('pr'))) {
-    throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: KID and precision/recall need real images, not precomputed statistics');
+  if (realIsStats && (wants('kid') || wants('pr') || wants('dc'))) {
+    throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: KID, precision/recall and density/coverage need real images, not precomputed statistics');
   }
   const batchSize = options.batchSize ?? 50;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: batchSize must be a positive integer, got ${batchSize}`);
-  const keep = wants('kid') || wants('pr') ? (options.num ?? 10_000) : 0;
+  const keep = wants('kid') || wants('pr') || wants('dc') ? (options.num ?? 10_000) : 0;
   if (!Number.isInteger(keep) || keep < 0) throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: num must be a non-negative integer, got ${options.num}`);
 
   const result: MetricsResult = { counts: { real: 0, fake: 0 } };
@@ -131,6 +135,7 @@ export async function computeMetrics(options: ComputeMetricsOptions): Promise<Me
     });
   }
   if (wants('pr')) result.pr = await precisionRecall(real!.kept!, fake.kept!, { ...options.pr, threads: options.threads });
+  if (wants('dc')) result.dc = await densityCoverage(real!.kept!, fake.kept!, { ...options.dc, threads: options.threads });
   return result;
 }
 

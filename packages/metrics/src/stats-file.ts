@@ -63,7 +63,7 @@ export async function loadStatsNpz(path: string): Promise<FeatureStats> {
     const count = Number(n.data[0]);
     if (!Number.isInteger(count) || count < 1) throw new GanKitError('FILE_CORRUPT', `${path}: 'n' must be a positive count, got ${count}`, { path });
     stats.n = count;
-    stats.comoment = Float64Array.from(comoment.data as Float64Array);
+    stats.comoment = Float64Array.from(comoment.data);
   }
   return stats;
 }

@@ -359,9 +359,9 @@ export async function inceptionV3(options: InceptionV3Options = {}): Promise<Fea
           return hasLogits ? [p, net.logits(p)] : [p];
         });
         input.dispose();
-        features.set(await pool!.data(), start * dims);
+        features.set(await pool.data(), start * dims);
         if (logit) logits.set(await logit.data(), start * numClasses);
-        tf.dispose(logit ? [pool!, logit] : [pool!]);
+        tf.dispose(logit ? [pool, logit] : [pool]);
       }
       return { features, logits };
     },

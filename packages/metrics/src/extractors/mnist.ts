@@ -56,14 +56,14 @@ export async function mnistClassifier(options: MnistClassifierOptions = {}): Pro
       if (disposed) throw new GanKitError('INVALID_ARGUMENT', 'this mnistClassifier extractor was disposed');
       const [, h, w] = checkImageBatch(images, 'mnistClassifier().extract');
       if (h !== 28 || w !== 28) throw new GanKitError('SHAPE_MISMATCH', `mnistClassifier().extract: expected 28x28 images, got ${h}x${w}`);
-      const [features, logits] = tf.tidy(() => {
+      const [features, logits] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
         let x = tf.div<tf.Tensor4D>(tf.cast(images, 'float32'), 255);
         if (x.shape[3] === 3) x = tf.mean(x, 3, true);
         const [hidden, logit] = net.predict(x) as [tf.Tensor2D, tf.Tensor];
         return [tf.add(tf.matMul(hidden, kernel), bias), logit];
       });
-      const out = { features: (await features!.data()) as Float32Array, logits: (await logits!.data()) as Float32Array };
-      tf.dispose([features!, logits!]);
+      const out = { features: (await features.data()) as Float32Array, logits: (await logits.data()) as Float32Array };
+      tf.dispose([features, logits]);
       return out;
     },
     dispose(): void {

@@ -87,7 +87,7 @@ describe('perceptual path length', () => {
     const result = await perceptualPathLength({
       latentDim: f.w!.shape[0]!,
       generate: (z) => tf.tidy(() => tf.reshape(tf.tanh(tf.matMul(z, w)), [z.shape[0], 4, 4, 1])),
-      distance: async (a, b) => squaredFeatureDistance(features(a), features(b), 3),
+      distance: (a, b) => Promise.resolve(squaredFeatureDistance(features(a), features(b), 3)),
       epsilon: eps,
       latents: { z0: f32(f.z0), z1: f32(f.z1), t: f32(f.t) },
       batchSize: 64,

@@ -5,11 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface PerceptualPathLengthOptions {
   /** Size of the latent vector z. */
   latentDim: number;
-  /** z [B, latentDim] → images [B, H, W, C] in [−1, 1] (used for `space: 'z'`). */
-  generate?: (z: tf.Tensor2D) => tf.Tensor4D;
+  /**
+   * z [B, latentDim] → images [B, H, W, C] in [−1, 1] (used for `space: 'z'`); `offset` is the index of the batch's
+   * first path sample, so a conditional generator can hold its label fixed along each path.
+   */
+  generate?: (z: tf.Tensor2D, offset: number) => tf.Tensor4D;
   /** Mapping network z → w [B, wDim] and synthesis network w → images, for `space: 'w'` (StyleGAN-like generators). */
-  mapping?: (z: tf.Tensor2D) => tf.Tensor2D;
-  synthesis?: (w: tf.Tensor2D) => tf.Tensor4D;
+  mapping?: (z: tf.Tensor2D, offset: number) => tf.Tensor2D;
+  synthesis?: (w: tf.Tensor2D, offset: number) => tf.Tensor4D;
   /** Perceptual distance of each pair of image batches (images in [0, 255], float): one value per row. */
   distance: (a: tf.Tensor4D, b: tf.Tensor4D) => Promise<Float64Array>;
   /** `z` (slerp between latents) or `w` (lerp between mapped latents; needs mapping + synthesis). Default: `w` when a mapping is given, else `z`. */
@@ -49,13 +52,13 @@ export function slerp(a: tf.Tensor2D, b: tf.Tensor2D, t: tf.Tensor1D): tf.Tensor
     const tt = tf.reshape(t, [-1, 1]);
     const wa = tf.div(tf.sin(tf.mul(tf.sub(1, tt), omega)), sinOmega);
     const wb = tf.div(tf.sin(tf.mul(tt, omega)), sinOmega);
-    return tf.add(tf.mul(wa, a), tf.mul(wb, b)) as tf.Tensor2D;
+    return tf.add<tf.Tensor2D>(tf.mul(wa, a), tf.mul(wb, b));
   });
 }
 
 /** Linear interpolation a + t·(b − a), row-wise. */
 export function lerp(a: tf.Tensor2D, b: tf.Tensor2D, t: tf.Tensor1D): tf.Tensor2D {
-  return tf.tidy(() => tf.add(a, tf.mul(tf.reshape(t, [-1, 1]), tf.sub(b, a))) as tf.Tensor2D);
+  return tf.tidy(() => tf.add<tf.Tensor2D>(a, tf.mul(tf.reshape(t, [-1, 1]), tf.sub(b, a))));
 }
 
 /** NumPy's percentile with interpolation 'lower' / 'higher' on a sorted array. */
@@ -97,12 +100,12 @@ export async function perceptualPathLength(options: PerceptualPathLengthOptions)
       const za = tf.tensor2d(z0.subarray(start * d, (start + n) * d), [n, d]);
       const zb = tf.tensor2d(z1.subarray(start * d, (start + n) * d), [n, d]);
       const t0 = tf.tensor1d(t.subarray(start, start + n));
-      const t1 = tf.add(t0, epsilon) as tf.Tensor1D;
-      const toPixels = (x: tf.Tensor4D): tf.Tensor4D => tf.clipByValue(tf.mul(tf.add(x, 1), 127.5), 0, 255) as tf.Tensor4D;
-      if (space === 'z') return [toPixels(options.generate!(slerp(za, zb, t0))), toPixels(options.generate!(slerp(za, zb, t1)))];
-      const wa = options.mapping!(za);
-      const wb = options.mapping!(zb);
-      return [toPixels(options.synthesis!(lerp(wa, wb, t0))), toPixels(options.synthesis!(lerp(wa, wb, t1)))];
+      const t1 = tf.add<tf.Tensor1D>(t0, epsilon);
+      const toPixels = (x: tf.Tensor4D): tf.Tensor4D => tf.clipByValue(tf.mul<tf.Tensor4D>(tf.add(x, 1), 127.5), 0, 255);
+      if (space === 'z') return [toPixels(options.generate!(slerp(za, zb, t0), start)), toPixels(options.generate!(slerp(za, zb, t1), start))];
+      const wa = options.mapping!(za, start);
+      const wb = options.mapping!(zb, start);
+      return [toPixels(options.synthesis!(lerp(wa, wb, t0), start)), toPixels(options.synthesis!(lerp(wa, wb, t1), start))];
     });
     try {
       const dist = await options.distance(a, b);
