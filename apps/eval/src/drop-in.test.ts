@@ -191,6 +191,22 @@ describe('sharded statistics', () => {
   });
 });
 
+describe('reference statistics cache (on by default)', () => {
+  it('computes the real side of `fid mnist:test GEN` once: the second run reads it from the cache, same FID', async () => {
+    const args = ['fid', 'mnist:test', join(work, 'cgan'), '--extractor', 'mnist', '--num', '300', '--seed', '9'];
+    const first = (await evalJson(args)) as Report & { notes?: string[] };
+    const second = (await evalJson(args)) as Report & { notes?: string[] };
+    expect(first.notes ?? []).toEqual([]);
+    expect(second.notes).toEqual([expect.stringMatching(/reference statistics of mnist:test read from the cache/)]);
+    expect(metric(second, 'FID')).toBe(metric(first, 'FID'));
+    // another subset seed is another reference: computed, not read
+    const other = (await evalJson([...args.slice(0, -1), '10'])) as Report & { notes?: string[] };
+    expect(other.notes ?? []).toEqual([]);
+    const off = (await evalJson([...args, '--no-cache'])) as Report & { notes?: string[] };
+    expect(off.notes ?? []).toEqual([]);
+  });
+});
+
 describe('KID subset size', () => {
   it('shrinks the default subset size with a warning, and names --kid-subset-size before any feature pass when it is too large', async () => {
     const all = await evalJson(['all', 'mnist:test', 'mnist:train', '--extractor', 'mnist', '--num', '300', '--kid-subsets', '5']);
