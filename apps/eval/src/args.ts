@@ -83,7 +83,8 @@ Inputs:
   DIR                 an image folder (bmp jpg jpeg pgm png ppm tif tiff webp; top level only unless --recursive;
                       class subfolders are labels for intra-fid and cas)
   FILE-images.idx[.gz] an IDX image file (MNIST layout, raw or gzipped; labels from the sibling labels file)
-  FILE.npz            statistics (mu, sigma) for the FID reference side, or uint8 images (+ labels) as \`sample\` writes
+  FILE.npz            statistics (mu, sigma) for the FID reference side, uint8 images (+ labels) as \`sample\`
+                      writes, or precomputed features [N, d] (+ labels)
   RUN_DIR | MODEL_DIR a gankit-train run folder or an exported generator (model.json):
                       samples --num images with --seed (EMA weights when present)
   mnist:train | mnist:test | fashion-mnist:train | fashion-mnist:test   named offline datasets

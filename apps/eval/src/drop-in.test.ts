@@ -142,6 +142,38 @@ describe('pytorch-fid drop-in', () => {
   });
 });
 
+describe('precomputed features (npz `features` [N, d])', () => {
+  it.runIf(python)('FID of two features files equals SciPy\'s pytorch-fid formula; --num takes a seeded subset; IS is refused', async () => {
+    const a = join(work, 'feat-a.npz');
+    const b = join(work, 'feat-b.npz');
+    const expected = Number(
+      py(
+        [
+          'import numpy as np, sys',
+          'from scipy import linalg',
+          'rng = np.random.default_rng(3)',
+          'x = rng.normal(size=(400, 12)).astype(np.float32); y = (rng.normal(size=(300, 12)) * 1.3 + 0.4).astype(np.float32)',
+          'np.savez(sys.argv[1], features=x, labels=np.arange(400) % 4); np.savez(sys.argv[2], features=y)',
+          'x = x.astype(np.float64); y = y.astype(np.float64)',
+          's1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False); d = x.mean(0) - y.mean(0)',
+          'print(d @ d + np.trace(s1) + np.trace(s2) - 2 * np.trace(linalg.sqrtm(s1 @ s2).real))',
+        ].join('\n'),
+        a,
+        b,
+      ),
+    );
+    const fid = await evalJson(['fid', a, b]);
+    expect(Math.abs(metric(fid, 'FID') - expected) / expected).toBeLessThan(1e-6);
+    expect(fid.nReal).toBe(400);
+    const sub = await evalJson(['dc', a, b, '--num', '200', '--seed', '2']);
+    expect(sub.subsets[0]).toEqual(expect.objectContaining({ count: 200, of: 400, seed: 2 }));
+    expect(sub.subsets[0]!.classCounts!.reduce((x, y) => x + y, 0)).toBe(200);
+    const is = await evalCli(['all', a, b]);
+    expect(is.code).toBe(2);
+    expect(is.stderr.trim()).toMatch(/Inception Score needs class logits/);
+  });
+});
+
 describe('seeded random subsets', () => {
   it('--num 1000 of the class-sorted fashion-mnist:test covers all 10 classes; the same seed gives the same subset, the seed is in the JSON', async () => {
     const a = await evalJson(['stats', 'fashion-mnist:test', '--num', '1000', '--seed', '5', '--extractor', 'mnist', '--out', join(work, 'f5a.npz')]);

@@ -14,6 +14,7 @@ import {
   type FeatureExtractor,
   type FeatureStats,
   type ImageBatch,
+  type PrecomputedBatch,
   type MetricName,
   type MetricsResult,
 } from '@gankit/metrics';
@@ -22,7 +23,7 @@ import type { EvalCommand, EvalOptions } from './args';
 import { otherCachedResizes, readCachedStats, writeCachedStats, type CacheKey } from './cache';
 import { casReport, pplReport } from './generator-metrics';
 import { imageBatches, loadExtractor } from './extract';
-import { openInput, type EvalInput, type ImageInput, type SubsetInfo } from './inputs';
+import { openInput, type EvalInput, type FeaturesInput, type ImageInput, type SampleInput, type SubsetInfo } from './inputs';
 import { refuseExisting } from './output';
 import type { ProgressBar } from './progress';
 import type { EvalReport, MetricRow } from './report';
@@ -45,6 +46,9 @@ export interface EvaluateHooks {
 
 function requireImages(input: EvalInput, command: EvalCommand): ImageInput {
   if (input.kind === 'images') return input;
+  if (input.kind === 'features') {
+    throw new GanKitError('INVALID_ARGUMENT', `${input.spec} holds precomputed features: \`${command}\` needs images (features files work with fid, kid, pr, dc, all, stats and intra-fid)`);
+  }
   throw new GanKitError(
     'INVALID_ARGUMENT',
     `${input.spec} is a statistics file: \`${command}\` needs images (statistics files can only be one side of \`fid\`)`,
@@ -69,7 +73,25 @@ async function weightsId(options: EvalOptions): Promise<string> {
   return `${basename(options.weights)}:${info.size}:${info.mtimeMs}`;
 }
 
-async function cacheKey(input: ImageInput, fingerprint: string, extractor: FeatureExtractor, options: EvalOptions): Promise<CacheKey> {
+/** Images or precomputed features (not a statistics file), or an error naming the command. */
+function requireSamples(input: EvalInput, command: EvalCommand): SampleInput {
+  if (input.kind === 'features') return input;
+  return requireImages(input, command);
+}
+
+/** Stands in for an extractor when the inputs are precomputed features: the features are used as they are. */
+function precomputedExtractor(dim: number): FeatureExtractor {
+  return {
+    name: 'precomputed features (npz)',
+    featureDim: dim,
+    numClasses: 0,
+    inputSize: `${dim}-d feature vectors`,
+    extract: () => Promise.reject(new GanKitError('INVALID_ARGUMENT', 'precomputed features cannot be mixed with images: give both sides as features files')),
+    dispose: () => undefined,
+  };
+}
+
+async function cacheKey(input: SampleInput, fingerprint: string, extractor: FeatureExtractor, options: EvalOptions): Promise<CacheKey> {
   return {
     fingerprint,
     extractor: extractor.name,
@@ -83,7 +105,7 @@ async function cacheKey(input: ImageInput, fingerprint: string, extractor: Featu
 }
 
 /** Reference statistics from the cache when allowed and present (warning when only other resize settings are cached). */
-async function cachedReference(real: ImageInput, extractor: FeatureExtractor, options: EvalOptions, hooks: EvaluateHooks): Promise<{ stats?: FeatureStats; key?: CacheKey }> {
+async function cachedReference(real: SampleInput, extractor: FeatureExtractor, options: EvalOptions, hooks: EvaluateHooks): Promise<{ stats?: FeatureStats; key?: CacheKey }> {
   if (!options.cache) return {};
   const fingerprint = await real.fingerprint();
   if (fingerprint === null) return {};
@@ -98,8 +120,15 @@ async function cachedReference(real: ImageInput, extractor: FeatureExtractor, op
   return { stats, key };
 }
 
-async function extractorFor(options: EvalOptions, inputs: ImageInput[], hooks: EvaluateHooks): Promise<FeatureExtractor> {
-  if (options.extractor === 'inception' && inputs.some((i) => i.shape[0] === 28 && i.shape[1] === 28 && i.shape[2] === 1)) {
+async function extractorFor(options: EvalOptions, inputs: SampleInput[], hooks: EvaluateHooks): Promise<FeatureExtractor> {
+  const features = inputs.filter((i): i is FeaturesInput => i.kind === 'features');
+  if (features.length > 0) {
+    if (features.length !== inputs.length) throw new GanKitError('INVALID_ARGUMENT', `${features[0]!.spec} holds precomputed features and cannot be compared with images: give both sides as features files (or both as images)`);
+    const dims = new Set(features.map((f) => f.dim));
+    if (dims.size > 1) throw new GanKitError('SHAPE_MISMATCH', `the features files have different sizes (${features.map((f) => `${f.spec}: ${f.dim}`).join(', ')})`);
+    return precomputedExtractor(features[0]!.dim);
+  }
+  if (options.extractor === 'inception' && (inputs as ImageInput[]).some((i) => i.shape[0] === 28 && i.shape[1] === 28 && i.shape[2] === 1)) {
     hooks.onWarning?.('28×28 grayscale images with the Inception extractor: consider --extractor mnist (the bundled MNIST classifier, as TF-GAN\'s MNIST FID)');
   }
   return loadExtractor(options);
@@ -116,12 +145,12 @@ async function fidOfStatsFiles(a: EvalInput & { kind: 'stats' }, b: EvalInput & 
 }
 
 /** Streams one input through the extractor into mean/covariance statistics; with `byClass`, also per class label. */
-async function statsOf(input: ImageInput, extractor: FeatureExtractor, batchSize: number, hooks: EvaluateHooks, side = 'A'): Promise<FeatureStats> {
+async function statsOf(input: SampleInput, extractor: FeatureExtractor, batchSize: number, hooks: EvaluateHooks, side = 'A'): Promise<FeatureStats> {
   return (await streamStats(input, extractor, batchSize, hooks, side, false)).all;
 }
 
 async function streamStats(
-  input: ImageInput,
+  input: SampleInput,
   extractor: FeatureExtractor,
   batchSize: number,
   hooks: EvaluateHooks,
@@ -133,23 +162,26 @@ async function streamStats(
   const classes = byClass ? await Promise.all(Array.from({ length: input.numClasses ?? 0 }, () => StreamingFeatureStats.create(d))) : [];
   let done = 0;
   try {
-    for await (const batch of input.batches(batchSize)) {
-      const [h, w, c] = batch.shape;
-      const images = tf.tensor4d(batch.data, [batch.n, h, w, c], 'int32');
-      try {
-        const { features } = await extractor.extract(images);
-        acc.add(featureMatrix(features, d));
-        if (byClass) {
-          for (let i = 0; i < batch.n; i++) {
-            const label = batch.labels![i]!;
-            classes[label]!.add({ data: features.subarray(i * d, (i + 1) * d), rows: 1, cols: d });
-          }
-        }
-      } finally {
-        images.dispose();
+    const add = (features: Float32Array, n: number, labels: Int32Array | undefined): void => {
+      acc.add(featureMatrix(features, d));
+      if (byClass) {
+        for (let i = 0; i < n; i++) classes[labels![i]!]!.add({ data: features.subarray(i * d, (i + 1) * d), rows: 1, cols: d });
       }
-      done += batch.n;
+      done += n;
       hooks.progress?.update(side, done, input.count);
+    };
+    if (input.kind === 'features') {
+      for await (const batch of input.batches(batchSize)) add(batch.features, batch.rows, batch.labels);
+    } else {
+      for await (const batch of input.batches(batchSize)) {
+        const [h, w, c] = batch.shape;
+        const images = tf.tensor4d(batch.data, [batch.n, h, w, c], 'int32');
+        try {
+          add((await extractor.extract(images)).features, batch.n, batch.labels);
+        } finally {
+          images.dispose();
+        }
+      }
     }
   } catch (error) {
     acc.dispose();
@@ -232,13 +264,13 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
   } else {
     for (const spec of openSpecs) inputs.push(await openInput(spec, inputOptions));
   }
-  subsets = inputs.filter((i): i is ImageInput => i.kind === 'images').map((i) => i.subset);
+  subsets = inputs.filter((i): i is SampleInput => i.kind !== 'stats').map((i) => i.subset);
   const [a, b] = inputs as [EvalInput, EvalInput | undefined];
 
   if (command === 'fid' && options.saveStats) {
     const out = specs[1] as string;
     await refuseExisting(out, false, 'the --save-stats output');
-    const input = requireImages(a, command);
+    const input = requireSamples(a, command);
     const extractor = await extractorFor(options, [input], h);
     try {
       const stats = await statsOf(input, extractor, options.batchSize, h);
@@ -257,7 +289,7 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
 
   if (command === 'stats') {
     await refuseExisting(options.out as string, options.force, '--out');
-    const input = requireImages(a, command);
+    const input = requireSamples(a, command);
     const extractor = await extractorFor(options, [input], h);
     try {
       const stats = await statsOf(input, extractor, options.batchSize, h);
@@ -270,8 +302,8 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
   }
 
   if (command === 'intra-fid') {
-    const real = requireImages(a, command);
-    const fake = requireImages(b as EvalInput, command);
+    const real = requireSamples(a, command);
+    const fake = requireSamples(b as EvalInput, command);
     for (const input of [real, fake]) {
       if (input.numClasses === undefined) {
         throw new GanKitError('INVALID_ARGUMENT', `${input.spec} has no class labels: intra-FID needs labelled inputs (class subfolders, a named dataset, IDX with its labels file, a conditional generator)`);
@@ -313,23 +345,26 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
   // FID is symmetric: a statistics file may stand on either side; it becomes the reference.
   let realInput: EvalInput | undefined = command === 'is' ? undefined : a;
   let fakeInput: EvalInput = command === 'is' ? a : (b as EvalInput);
-  if (fakeInput.kind === 'stats' && realInput?.kind === 'images' && command === 'fid') [realInput, fakeInput] = [fakeInput, realInput];
-  const fake = requireImages(fakeInput, command);
+  if (fakeInput.kind === 'stats' && realInput && realInput.kind !== 'stats' && command === 'fid') [realInput, fakeInput] = [fakeInput, realInput];
+  const fake = requireSamples(fakeInput, command);
   if (command === 'all' && realInput?.kind === 'stats') {
     warn('the reference is a statistics file: KID, precision/recall and density/coverage need its images, so `all` reports FID and IS only');
     metrics = ['fid', 'is'];
   } else if (realInput && command !== 'fid') {
-    requireImages(realInput, command);
+    requireSamples(realInput, command);
   }
   if (metrics.includes('is') && options.extractor === 'inception' && options.dims !== 2048) {
     throw new GanKitError('INVALID_ARGUMENT', `the Inception Score needs the 2048-d pool3 features and logits: drop --dims ${options.dims} for \`${command}\``);
   }
-  const kidSize = metrics.includes('kid') && realInput?.kind === 'images' ? kidSubsetSize(options, [realInput.count, fake.count], warn) : options.kidSubsetSize;
+  const kidSize = metrics.includes('kid') && realInput && realInput.kind !== 'stats' ? kidSubsetSize(options, [realInput.count, fake.count], warn) : options.kidSubsetSize;
 
-  const imageInputs = [realInput, fake].filter((i): i is ImageInput => i?.kind === 'images');
-  const extractor = await extractorFor(options, imageInputs, h);
+  const sampleInputs = [realInput, fake].filter((i): i is SampleInput => i !== undefined && i.kind !== 'stats');
+  const extractor = await extractorFor(options, sampleInputs, h);
   try {
-    let real: FeatureStats | AsyncIterable<ImageBatch> | undefined;
+    if (metrics.includes('is') && extractor.numClasses === 0) {
+      throw new GanKitError('INVALID_ARGUMENT', `the Inception Score needs class logits, which ${extractor.name} does not have: use \`fid\`, \`kid\`, \`pr\` or \`dc\``);
+    }
+    let real: FeatureStats | AsyncIterable<ImageBatch | PrecomputedBatch> | undefined;
     let key: CacheKey | undefined;
     let nReal: number | null = null;
     let fromCache = false;
@@ -360,16 +395,16 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
       kid: { subsets: options.kidSubsets, subsetSize: kidSize },
       pr: { k: options.k },
       dc: { k: options.dcK },
-      onProgress: ({ side, images }) => hooks.progress?.update(side, images, side === 'real' ? (realInput as ImageInput).count : fake.count),
+      onProgress: ({ side, images }) => hooks.progress?.update(side, images, side === 'real' ? (realInput as SampleInput).count : fake.count),
       onWarning: warn,
     });
     hooks.progress?.done();
-    if (result.realStats && options.cache && realInput?.kind === 'images') {
+    if (result.realStats && options.cache && realInput && realInput.kind !== 'stats') {
       const fingerprint = key?.fingerprint ?? (await realInput.fingerprint());
       if (fingerprint !== null) await writeCachedStats(options.cache, key ?? (await cacheKey(realInput, fingerprint, extractor, options)), realInput.spec, result.realStats);
     }
-    if (nReal === null && realInput?.kind === 'images') nReal = result.counts.real;
-    return finish({ metrics: metricRows(result), nReal, nFake: result.counts.fake, extractor: extractor.name, ...(fromCache ? { notes: [`reference statistics of ${(realInput as ImageInput).spec} read from the cache (${options.cache})`] } : {}) });
+    if (nReal === null && realInput && realInput.kind !== 'stats') nReal = result.counts.real;
+    return finish({ metrics: metricRows(result), nReal, nFake: result.counts.fake, extractor: extractor.name, ...(fromCache ? { notes: [`reference statistics of ${(realInput as SampleInput).spec} read from the cache (${options.cache})`] } : {}) });
   } finally {
     extractor.dispose();
   }

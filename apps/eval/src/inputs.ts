@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, createRng, fileError, fileSystem } from '@gankit/core';
-import { idxSource, imageFolder, loadNamedDataset, npySource, randomSubset, readNpz, type Example, type ImageShape, type ImageSource, IMAGE_EXTENSIONS } from '@gankit/data';
+import { idxSource, imageFolder, loadNamedDataset, npySource, randomSubset, readNpz, type Example, type ImageShape, type NpyArray, type ImageSource, IMAGE_EXTENSIONS } from '@gankit/data';
 import '@gankit/models';
 import { fingerprintPath } from './fingerprint';
 
@@ -53,8 +53,23 @@ export interface StatsInput {
   path: string;
 }
 
+/** Feature vectors computed elsewhere (an npz with `features` [N, d] float, optional `labels`): no extractor runs. */
+export interface FeaturesInput {
+  kind: 'features';
+  spec: string;
+  count: number;
+  dim: number;
+  numClasses?: number;
+  subset: SubsetInfo;
+  batches(batchSize: number): AsyncIterable<{ features: Float32Array; rows: number; labels?: Int32Array }>;
+  fingerprint(): Promise<string | null>;
+}
+
+/** Inputs that yield samples: images, or precomputed features. */
+export type SampleInput = ImageInput | FeaturesInput;
+
 /** Any input of gankit-eval. */
-export type EvalInput = ImageInput | StatsInput;
+export type EvalInput = ImageInput | StatsInput | FeaturesInput;
 
 /** Shard `index` (0-based) of `count` equal contiguous parts of an input. */
 export interface Shard {
@@ -198,6 +213,55 @@ async function idxInput(spec: string, options: InputOptions): Promise<ImageInput
   const labels = options.labels ? await siblingIdxLabels(spec) : undefined;
   const source = await idxSource(spec, labels ? { labels } : {});
   return indexedInput(spec, source, options, () => fingerprintPath(spec));
+}
+
+function featuresInput(spec: string, arrays: Record<string, NpyArray>, options: InputOptions): FeaturesInput {
+  const f = arrays.features!;
+  if ((f.dtype !== 'float32' && f.dtype !== 'float64') || f.shape.length !== 2 || !(f.shape[0]! > 0) || !(f.shape[1]! > 0)) {
+    throw new GanKitError('UNSUPPORTED_FORMAT', `${spec}: 'features' must be a float32/float64 array [N, d], got ${f.dtype} [${f.shape.join(', ')}]`, { path: spec });
+  }
+  const [n, dim] = f.shape as [number, number];
+  let labels: Int32Array | undefined;
+  let numClasses: number | undefined;
+  if (arrays.labels) {
+    const l = arrays.labels;
+    if (l.shape.length !== 1 || l.shape[0] !== n || l.dtype === 'float32' || l.dtype === 'float64' || l.dtype === 'bool') {
+      throw new GanKitError('UNSUPPORTED_FORMAT', `${spec}: 'labels' must be ${n} integers, got ${l.dtype} [${l.shape.join(', ')}]`, { path: spec });
+    }
+    labels = Int32Array.from(l.data as ArrayLike<number | bigint>, (v) => Number(v));
+    numClasses = Math.max(...labels) + 1;
+    if (labels.some((v) => v < 0)) throw new GanKitError('FILE_CORRUPT', `${spec}: negative label`, { path: spec });
+  }
+  const data = f.data;
+  const { indices, subset, count } = chooseIndices(n, options, spec);
+  if (labels && numClasses !== undefined) {
+    const counts = new Array<number>(numClasses).fill(0);
+    for (let i = 0; i < count; i++) counts[labels[indices ? indices[i]! : i]!]! += 1;
+    subset.classCounts = counts;
+  }
+  return {
+    kind: 'features',
+    spec,
+    count,
+    dim,
+    ...(numClasses !== undefined ? { numClasses } : {}),
+    subset,
+    fingerprint: () => fingerprintPath(spec),
+    async *batches(batchSize: number) {
+      for (let start = 0; start < count; start += batchSize) {
+        const rows = Math.min(batchSize, count - start);
+        const features = new Float32Array(rows * dim);
+        const batchLabels = labels ? new Int32Array(rows) : undefined;
+        for (let r = 0; r < rows; r++) {
+          const src = indices ? indices[start + r]! : start + r;
+          for (let j = 0; j < dim; j++) features[r * dim + j] = data[src * dim + j]!;
+          if (batchLabels) batchLabels[r] = labels![src]!;
+        }
+        yield { features, rows, ...(batchLabels ? { labels: batchLabels } : {}) };
+        await Promise.resolve();
+      }
+    },
+  };
 }
 
 async function npzImagesInput(spec: string, options: InputOptions): Promise<ImageInput> {
@@ -404,6 +468,7 @@ export async function openInput(spec: string, options: InputOptions & { sampling
     if (spec.toLowerCase().endsWith('.npz')) {
       const arrays = await readNpz(spec);
       if ('mu' in arrays && 'sigma' in arrays) return { kind: 'stats', spec, path: spec };
+      if ('features' in arrays && !('images' in arrays)) return featuresInput(spec, arrays, options);
       return npzImagesInput(spec, options);
     }
     if (isIdxPath(spec)) return idxInput(spec, options);

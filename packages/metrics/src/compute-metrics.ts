@@ -15,8 +15,20 @@ export type MetricName = 'fid' | 'is' | 'kid' | 'pr' | 'dc';
 /** A batch of uint8-valued images [B, H, W, C] (C = 1 or 3), as a tensor or as raw bytes. */
 export type ImageBatch = tf.Tensor4D | { data: Uint8Array; shape: [number, number, number, number] };
 
+/** Features computed elsewhere (e.g. an npz of feature vectors): used as they are, the extractor is not called. */
+export interface PrecomputedBatch {
+  /** Row-major [rows × extractor.featureDim]. */
+  features: Float32Array;
+  /** Row-major [rows × extractor.numClasses], when IS is wanted. */
+  logits?: Float32Array;
+  rows: number;
+}
+
 /** Image batches, sync or async (e.g. a generator sampling a GAN, or a dataset pipeline). */
 export type ImageBatches = AsyncIterable<ImageBatch> | Iterable<ImageBatch>;
+
+/** Batches of images and/or precomputed features (used as they are), sync or async. */
+export type PrecomputedBatches = AsyncIterable<ImageBatch | PrecomputedBatch> | Iterable<ImageBatch | PrecomputedBatch>;
 
 /** Progress of {@link computeMetrics}: images done so far on one side. */
 export interface MetricsProgress {
@@ -27,9 +39,9 @@ export interface MetricsProgress {
 /** Options of {@link computeMetrics}. */
 export interface ComputeMetricsOptions {
   /** Real images, or precomputed statistics (e.g. from {@link loadStatsNpz}) when only FID/IS are asked. */
-  real?: ImageBatches | FeatureStats;
-  /** Generated images. */
-  fake: ImageBatches;
+  real?: ImageBatches | PrecomputedBatches | FeatureStats;
+  /** Generated images (or their precomputed features). */
+  fake: ImageBatches | PrecomputedBatches;
   /** The network producing features and logits. */
   extractor: FeatureExtractor;
   /** Which metrics to compute (default: all that the inputs allow: fid, is, kid, pr). */
@@ -139,12 +151,12 @@ export async function computeMetrics(options: ComputeMetricsOptions): Promise<Me
   return result;
 }
 
-function isFeatureStats(x: ImageBatches | FeatureStats): x is FeatureStats {
+function isFeatureStats(x: ImageBatches | PrecomputedBatches | FeatureStats): x is FeatureStats {
   return typeof x === 'object' && x !== null && 'mu' in x && 'sigma' in x;
 }
 
 async function extractSide(
-  batches: ImageBatches,
+  batches: ImageBatches | PrecomputedBatches,
   side: 'real' | 'fake',
   options: ComputeMetricsOptions,
   needs: { stats: boolean; logits: boolean; keep: number },
@@ -158,7 +170,25 @@ async function extractSide(
   let kept = 0;
   let count = 0;
   try {
-    for await (const batch of batches) {
+    const consume = (out: { features: Float32Array; logits: Float32Array }, size: number, what: string): void => {
+      if (out.features.length !== size * dim || (needs.logits && out.logits.length !== size * extractor.numClasses)) {
+        throw new GanKitError('SHAPE_MISMATCH', `computeMetrics: ${what} gave ${out.features.length} features and ${out.logits.length} logits for ${size} ${side} samples (expected ${size}×${dim} and ${size}×${extractor.numClasses})`);
+      }
+      stats?.add(featureMatrix(out.features, dim));
+      if (needs.logits) logitChunks.push(out.logits);
+      if (kept < needs.keep) {
+        const take = Math.min(size, needs.keep - kept);
+        keptChunks.push(out.features.slice(0, take * dim));
+        kept += take;
+      }
+      count += size;
+      options.onProgress?.({ side, images: count });
+    };
+    for await (const batch of batches as AsyncIterable<ImageBatch | PrecomputedBatch>) {
+      if ('features' in batch) {
+        consume({ features: batch.features, logits: batch.logits ?? new Float32Array(0) }, batch.rows, 'a precomputed batch');
+        continue;
+      }
       const images = toTensor(batch, side);
       try {
         const total = images.shape[0];
@@ -171,18 +201,7 @@ async function extractSide(
           } finally {
             if (part !== images) part.dispose();
           }
-          if (out.features.length !== size * dim || out.logits.length !== size * extractor.numClasses) {
-            throw new GanKitError('SHAPE_MISMATCH', `computeMetrics: extractor ${extractor.name} returned ${out.features.length} features and ${out.logits.length} logits for ${size} images (expected ${size}×${dim} and ${size}×${extractor.numClasses})`);
-          }
-          stats?.add(featureMatrix(out.features, dim));
-          if (needs.logits) logitChunks.push(out.logits);
-          if (kept < needs.keep) {
-            const take = Math.min(size, needs.keep - kept);
-            keptChunks.push(out.features.slice(0, take * dim));
-            kept += take;
-          }
-          count += size;
-          options.onProgress?.({ side, images: count });
+          consume(out, size, `extractor ${extractor.name}`);
         }
       } finally {
         images.dispose();

@@ -12,7 +12,7 @@ export { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from '.
 export { kernelInceptionDistance, type KidOptions } from './stats/kid';
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecall } from './stats/precision-recall';
 export { saveStatsNpz, loadStatsNpz, type StatsToSave, type SaveStatsOptions } from './stats-file';
-export { computeMetrics, type ComputeMetricsOptions, type MetricsResult, type MetricName, type ImageBatch, type ImageBatches, type MetricsProgress } from './compute-metrics';
+export { computeMetrics, type ComputeMetricsOptions, type MetricsResult, type MetricName, type ImageBatch, type PrecomputedBatch, type PrecomputedBatches, type ImageBatches, type MetricsProgress } from './compute-metrics';
 export { float64KernelInfo } from './linalg/runtime';
 export { densityCoverage, type DensityCoverage, type DensityCoverageOptions } from './stats/density-coverage';
 export { intraFid, type IntraFid } from './stats/intra-fid';
