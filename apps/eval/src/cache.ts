@@ -12,6 +12,10 @@ export interface CacheKey {
   weights: string;
   resize: string;
   count: number;
+  /** Seed of the random subset, when --num took one. */
+  subsetSeed?: number;
+  shard?: string;
+  recursive?: boolean;
 }
 
 interface CacheMeta extends CacheKey {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist, writeIdx } from '@gankit/data';
+import { mnist, randomSubset, writeIdx } from '@gankit/data';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 
@@ -30,7 +30,7 @@ async function writeNoise(dir: string, count: number): Promise<void> {
 }
 
 function evalCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
-  return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', ...env } });
+  return runNode(cli, [...args, '--no-progress'], { env: { ...process.env, GANKIT_INCEPTION_WEIGHTS: '', GANKIT_CACHE_DIR: join(work, 'default-cache'), ...env } });
 }
 
 async function evalJson(args: string[]): Promise<{ metrics: { metric: string; value: number; std?: number }[]; n_real: number | null; n_fake: number | null; warnings: string[] }> {
@@ -82,7 +82,8 @@ describe('gankit-eval usage', () => {
     const lines = noWeights.stderr.trim().split('\n').filter((l) => !l.includes('warning'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/pt_inception-2015-12-05-6726825d\.pth/);
-    expect(lines[0]).toMatch(/GANKIT_INCEPTION_WEIGHTS|--weights/);
+    expect(lines[0]).toMatch(/--weights \/path\/to\/pt_inception/);
+    expect(lines[0]).not.toMatch(/inceptionV3\(/);
   });
 });
 
@@ -121,9 +122,14 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
     expect(table.stdout).toMatch(/^N real\s+400/m);
     expect(table.stdout).toMatch(/^extractor\s+mnist-classifier/m);
     expect(table.stdout).toMatch(/^backend\s+(wasm|tensorflow|cpu)/m);
-    // the same 400 test digits through the PNG folder and through the named dataset: identical pixels
-    expect(Math.abs(Number(/^FID\s+(\S+)/m.exec(table.stdout)?.[1]))).toBeLessThan(1e-6);
+    expect(table.stdout).toMatch(/^subset\s+mnist:test: 400 of 10000 \(seed 0\)/m);
+    // --num 400 is the seeded random subset randomSubset(10000, 400, seed): the same digits as a PNG folder give FID 0
     const test = await mnist({ split: 'test' });
+    const chosen = randomSubset(10000, 400, 0);
+    const picked = new Uint8Array(400 * 784);
+    chosen.forEach((index, row) => picked.set(test.images.subarray(index * 784, (index + 1) * 784), row * 784));
+    await writeDigits(join(work, 'test-subset'), picked, 0, 400);
+    expect(Math.abs(metric(await evalJson(['fid', 'mnist:test', join(work, 'test-subset'), '--extractor', 'mnist', '--num', '400']), 'FID'))).toBeLessThan(1e-6);
     const idx = join(work, 't10k-images-idx3-ubyte.gz');
     await writeIdx(idx, { dtype: 'uint8', shape: [400, 28, 28], data: test.images.slice(0, 400 * 784) }, { gzip: true });
     expect(Math.abs(metric(await evalJson(['fid', idx, join(work, 'test'), '--extractor', 'mnist']), 'FID'))).toBeLessThan(1e-6);
@@ -131,7 +137,7 @@ describe('gankit-eval on real MNIST digits (bundled MNIST classifier)', () => {
 
   it('caches reference statistics and recomputes them when the folder changes', async () => {
     const cache = join(work, 'cache');
-    const args = ['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist', '--cache', cache];
+    const args = ['fid', join(work, 'train'), join(work, 'test'), '--extractor', 'mnist', '--cache', cache, '--recursive'];
     const first = metric(await evalJson(args), 'FID');
     const second = metric(await evalJson(args), 'FID');
     expect(second).toBeCloseTo(first, 9);
@@ -166,7 +172,8 @@ describe('gankit-eval with statistics files', () => {
     const check = spawnSync(python as string, ['-c', `import numpy as np, json; f = np.load(${JSON.stringify(out)}); print(json.dumps({k: [str(f[k].dtype), list(f[k].shape)] for k in f.files}))`], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     const arrays = JSON.parse(check.stdout) as Record<string, [string, number[]]>;
-    expect(Object.keys(arrays).sort()).toEqual(['mu', 'sigma']);
+    // pytorch-fid's mu and sigma, plus the count, sum and co-moment that make the file mergeable
+    expect(Object.keys(arrays).sort()).toEqual(['comoment', 'mu', 'n', 'sigma', 'sum']);
     const d = arrays.mu![1][0]!;
     expect(arrays.mu).toEqual(['float64', [d]]);
     expect(arrays.sigma).toEqual(['float64', [d, d]]);

@@ -4,7 +4,7 @@ import { GanKitError, outOfMemoryError, snakeCaseKeys } from '@gankit/core';
 import { parseEvalArgs, USAGE } from './args';
 import { evaluate } from './evaluate';
 import { ProgressBar } from './progress';
-import { formatTable } from './report';
+import { formatPytorchFid, formatTable } from './report';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   progress.done();
-  process.stdout.write(options.json ? `${JSON.stringify(snakeCaseKeys(report))}\n` : `${formatTable(report)}\n`);
+  const text = options.format === 'pytorch-fid' ? formatPytorchFid(report) : options.json ? JSON.stringify(snakeCaseKeys(report)) : formatTable(report);
+  process.stdout.write(`${text}\n`);
   return 0;
 }
 

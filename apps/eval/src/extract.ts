@@ -1,16 +1,28 @@
-import { inceptionV3, mnistClassifier, type FeatureExtractor } from '@gankit/metrics';
+import { GanKitError } from '@gankit/core';
+import { FID_INCEPTION_WEIGHTS_URL, inceptionV3, mnistClassifier, type FeatureExtractor } from '@gankit/metrics';
 import type { EvalOptions } from './args';
-import type { ImageInput, Uint8Batch } from './inputs';
-import type { ImageBatch } from '@gankit/metrics';
+import type { SampleInput, Uint8Batch } from './inputs';
+import type { ImageBatch, PrecomputedBatch } from '@gankit/metrics';
 
 /** Loads the extractor the options name (Inception with the pytorch-fid weights, or the bundled MNIST classifier). */
 export async function loadExtractor(options: EvalOptions): Promise<FeatureExtractor> {
   if (options.extractor === 'mnist') return mnistClassifier();
-  return inceptionV3({ ...(options.weights ? { weightsPath: options.weights } : {}), resize: options.resize });
+  if (!options.weights) {
+    throw new GanKitError(
+      'MISSING_WEIGHTS',
+      `the Inception extractor needs pytorch-fid's weights: download ${FID_INCEPTION_WEIGHTS_URL} (95 MB) and pass --weights /path/to/pt_inception-2015-12-05-6726825d.pth ` +
+        '(or set GANKIT_INCEPTION_WEIGHTS); for 28×28 digits --extractor mnist needs no download',
+    );
+  }
+  return inceptionV3({ weightsPath: options.weights, resize: options.resize, dims: options.dims });
 }
 
-/** The input's images as the uint8 batches `computeMetrics` reads. */
-export async function* imageBatches(input: ImageInput, batchSize: number): AsyncIterable<ImageBatch> {
+/** The input's images as the uint8 batches `computeMetrics` reads (or its precomputed features). */
+export async function* imageBatches(input: SampleInput, batchSize: number): AsyncIterable<ImageBatch | PrecomputedBatch> {
+  if (input.kind === 'features') {
+    for await (const batch of input.batches(batchSize)) yield { features: batch.features, rows: batch.rows };
+    return;
+  }
   for await (const batch of input.batches(batchSize)) yield asImageBatch(batch);
 }
 

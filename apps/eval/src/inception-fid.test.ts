@@ -4,7 +4,7 @@
 // "Parity with PyTorch": pool3 features agree to ≤ 1e-3 of the feature scale, max |pool3|).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +178,28 @@ describe.skipIf(!python)('gankit-eval FID through the Inception path equals PyTo
     expect(rel).toBeLessThanOrEqual(2 * FEATURE_TOLERANCE);
     // SciPy's sqrtm of the singular (rank ≤ 9) product is itself only approximate: looser, measured above.
     expect(relSqrtm).toBeLessThanOrEqual(1e-2);
+  });
+
+  it('`fid --save-stats A OUT --dims 768` gives pytorch-fid\'s block-2 (Mixed_6e) features: μ matches PyTorch', async () => {
+    const zip = join(weightsDir, 'weights.zip.pth');
+    const few = join(work, 'few');
+    await mkdir(few, { recursive: true });
+    for (const name of readdirSync(join(work, 'b')).sort().slice(0, 2)) copyFileSync(join(work, 'b', name), join(few, name));
+    const start = performance.now();
+    const out = join(work, 'few768.npz');
+    const [run] = await Promise.all([
+      evalCli(['fid', '--save-stats', few, out, '--dims', '768', '--weights', zip, '--backend', 'wasm']),
+      promisify(execFile)(python as string, [repoPath('apps', 'eval', 'test', 'fixtures', 'inception_dims.py'), few, zip, '768', join(work, 'dims.json')], { timeout: 400_000 }),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    report.push(`gankit-eval fid --save-stats --dims 768 (2 images): ${seconds(start)}`);
+    const torch = JSON.parse(await readFile(join(work, 'dims.json'), 'utf8')) as { n: number; mu: number[]; max_abs: number };
+    const stats = await loadStatsNpz(out);
+    expect(stats.dim).toBe(768);
+    expect(torch.n).toBe(2);
+    const diff = maxAbsDiff(stats.mu, Float64Array.from(torch.mu));
+    report.push(`--dims 768 μ: max |Δ| ${diff.toExponential(2)} of max |feature| ${torch.max_abs.toFixed(3)}`);
+    expect(diff).toBeLessThanOrEqual(FEATURE_TOLERANCE * torch.max_abs);
   });
 
   it('weights in the zip torch.save format: `stats B` μ, Σ match PyTorch; `fid a.npz b.npz` gives the same FID', async () => {

@@ -18,6 +18,12 @@ export interface EvalReport {
   warnings: string[];
   seconds: number;
   output?: string;
+  /** The seed of subsets and sampling. */
+  seed: number;
+  /** How each input's images were chosen (seeded subset, shard, generator samples). */
+  subsets: { input: string; count: number; of: number | null; seed: number | null; shard?: string }[];
+  /** What the numbers mean where it is not obvious (e.g. PPL's distance). */
+  notes?: string[];
 }
 
 function formatNumber(value: number): string {
@@ -39,10 +45,22 @@ export function formatTable(report: EvalReport): string {
     ['extractor', report.extractor],
     ['resize', report.resize],
     ['backend', report.backend],
+    ['seed', String(report.seed)],
     ['time', `${report.seconds.toFixed(1)} s`],
   ];
+  for (const s of report.subsets) {
+    if (s.seed !== null && s.of !== null) settings.push(['subset', `${s.input}: ${s.count} of ${s.of} (seed ${s.seed})${s.shard ? `, shard ${s.shard}` : ''}`]);
+    else if (s.shard) settings.push(['shard', `${s.input}: ${s.shard} (${s.count} images)`]);
+  }
   if (report.output) settings.push(['written', report.output]);
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
   for (const [k, v] of settings) out.push(`${(k ?? '').padEnd(10)} ${v ?? ''}`);
+  for (const note of report.notes ?? []) out.push(`note       ${note}`);
   return out.join('\n');
+}
+
+/** pytorch-fid's output line: `print('FID: ', fid_value)`. */
+export function formatPytorchFid(report: EvalReport): string {
+  const fid = report.metrics.find((m) => m.metric === 'FID');
+  return fid ? `FID:  ${String(fid.value)}` : '';
 }

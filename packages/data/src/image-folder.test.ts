@@ -228,3 +228,56 @@ describe('bad image folders', () => {
     expect(looped.files).toEqual([join(loop, 'a', 'x.png')]);
   });
 });
+
+describe('imageFolder: pytorch-fid formats and top-level search', () => {
+  it('reads bmp, ppm, pgm and tif pixels exactly and searches subfolders only when asked', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gankit-formats-'));
+    const w = 5;
+    const h = 3;
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + 11) % 256);
+    const ppmHeader = Buffer.from(`P6\n# comment\n${w} ${h}\n255\n`);
+    await writeFile(join(root, 'a.ppm'), Buffer.concat([ppmHeader, Buffer.from(rgb)]));
+    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).tiff({ compression: 'lzw' }).toFile(join(root, 'b.tif'));
+    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(root, 'c.png'));
+    // a 24-bit bottom-up BMP written by hand: rows padded to 4 bytes, BGR order
+    const rowBytes = Math.ceil((w * 3) / 4) * 4;
+    const bmp = Buffer.alloc(54 + rowBytes * h);
+    bmp.write('BM', 0);
+    bmp.writeUInt32LE(bmp.length, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(w, 18);
+    bmp.writeInt32LE(h, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    bmp.writeUInt32LE(rowBytes * h, 34);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const src = (y * w + x) * 3;
+        const dst = 54 + (h - 1 - y) * rowBytes + x * 3;
+        bmp[dst] = rgb[src + 2]!;
+        bmp[dst + 1] = rgb[src + 1]!;
+        bmp[dst + 2] = rgb[src]!;
+      }
+    }
+    await writeFile(join(root, 'd.bmp'), bmp);
+    await writeFile(join(root, 'notes.txt'), 'not an image');
+    await mkdir(join(root, 'sub'));
+    await writeFile(join(root, 'sub', 'e.ppm'), Buffer.concat([ppmHeader, Buffer.from(rgb)]));
+
+    const top = await imageFolder(root, { labels: 'none', recursive: false });
+    expect(top.files.map((f) => f.slice(root.length + 1))).toEqual(['a.ppm', 'b.tif', 'c.png', 'd.bmp']);
+    for (let i = 0; i < top.length; i++) expect([top.files[i], Array.from((await top.get(i))!.image)]).toEqual([top.files[i], Array.from(rgb)]);
+    const all = await imageFolder(root, { labels: 'none' });
+    expect(all.length).toBe(5);
+
+    const gray = Uint8Array.from({ length: w * h }, (_, i) => i * 17);
+    const grayDir = join(root, 'gray');
+    await mkdir(grayDir);
+    await writeFile(join(grayDir, 'g.pgm'), Buffer.concat([Buffer.from(`P5 ${w} ${h} 255\n`), Buffer.from(gray)]));
+    const g = await imageFolder(grayDir);
+    expect(g.shape).toEqual([h, w, 1]);
+    expect(Array.from((await g.get(0))!.image)).toEqual(Array.from(gray));
+    await rm(root, { recursive: true, force: true });
+  });
+});

@@ -4,10 +4,14 @@ import { extname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { GanKitError, fileError } from '@gankit/core';
+import { decodeRaw, type RawImage } from './raw-decoders';
 import type { Example, ImageShape, ImageSource } from './source';
 
-/** File extensions the image folder source reads (case-insensitive). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
+/**
+ * File extensions the image folder source reads (case-insensitive): pytorch-fid's list (bmp, jpg, jpeg, pgm, png,
+ * ppm, tif, tiff, webp). BMP and Netpbm are decoded in JavaScript, the rest by sharp.
+ */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.bmp', '.jpg', '.jpeg', '.pgm', '.png', '.ppm', '.tif', '.tiff', '.webp'];
 
 /** Options for `imageFolder`. */
 export interface ImageFolderOptions {
@@ -30,6 +34,11 @@ export interface ImageFolderOptions {
    * overhead dominates for small images), everything else with sharp; `sharp`: always sharp. Both give identical pixels.
    */
   decoder?: 'auto' | 'sharp';
+  /**
+   * Unlabelled folders only: `true` (default) finds images in every subfolder; `false` reads only the images directly
+   * in `root`, as pytorch-fid does (`path.glob('*.ext')`).
+   */
+  recursive?: boolean;
 }
 
 /** A folder of images decoded on demand: random access through `get(i)`, nothing held decoded beyond what is in flight. */
@@ -68,7 +77,7 @@ function isImageFile(name: string): boolean {
 }
 
 /** Image files under `dir`, in torchvision order: directories by path, files by name within each. Symlinked folders are followed once (no loops). */
-async function findImages(dir: string, visited = new Set<string>()): Promise<string[]> {
+async function findImages(dir: string, visited = new Set<string>(), recursive = true): Promise<string[]> {
   const real = await realpath(dir).catch((error: unknown) => {
     throw fileError(dir, 'read folder', error);
   });
@@ -82,6 +91,7 @@ async function findImages(dir: string, visited = new Set<string>()): Promise<str
     else if (isImageFile(entry.name)) files.push(entry.name);
   }
   const out = files.sort(byCodePoint).map((name) => join(dir, name));
+  if (!recursive) return out;
   for (const sub of subdirs.sort(byCodePoint)) out.push(...(await findImages(join(dir, sub), visited)));
   return out;
 }
@@ -171,7 +181,9 @@ async function decodeImage(path: string, spec: DecodeSpec): Promise<Uint8Array> 
     const fast = decodePngFast(bytes, spec.shape);
     if (fast) return fast;
   }
-  let pipeline = sharp(bytes, { failOn: 'error' }).removeAlpha();
+  const raw = decodeRaw(bytes, extname(path), path);
+  if (raw && raw.width === w && raw.height === h && raw.channels === c && !spec.resize) return raw.data;
+  let pipeline = (raw ? rawSharp(raw) : sharp(bytes, { failOn: 'error' })).removeAlpha();
   pipeline = c === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb');
   if (spec.resize) pipeline = pipeline.resize({ width: w, height: h, fit: spec.fit, position: 'centre', kernel: spec.kernel });
   let result: { data: Buffer; info: sharp.OutputInfo };
@@ -191,10 +203,17 @@ async function decodeImage(path: string, spec: DecodeSpec): Promise<Uint8Array> 
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** A sharp pipeline over pixels decoded in JavaScript. */
+function rawSharp(raw: RawImage): sharp.Sharp {
+  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+}
+
 /** Reads the size and channel count of the first image that has a readable header. */
 async function probe(files: readonly string[], skipBad: boolean, skipped: { path: string; reason: string }[]): Promise<{ width: number; height: number; channels: 1 | 3 }> {
   for (const path of files) {
     try {
+      const raw = decodeRaw(readFileSync(path), extname(path), path);
+      if (raw) return { width: raw.width, height: raw.height, channels: raw.channels };
       const meta = await sharp(path).metadata();
       if (!meta.width || !meta.height) throw new Error('no dimensions in header');
       return { width: meta.width, height: meta.height, channels: (meta.channels ?? 3) <= 2 ? 1 : 3 };
@@ -244,7 +263,7 @@ export async function imageFolder(root: string, options: ImageFolderOptions = {}
       }
     }
   } else {
-    files.push(...(await findImages(root)));
+    files.push(...(await findImages(root, new Set(), options.recursive ?? true)));
     labels.push(...files.map(() => 0));
   }
   if (files.length === 0) {

@@ -10,7 +10,9 @@ export {
   type TfDatasetElement, createPipeline, disposeBatch, toTfDataset,
 } from './pipeline';
 export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';
+export { type RawImage, decodeNetpbm, decodeBmp, RAW_DECODED_EXTENSIONS } from './raw-decoders';
 export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch, CIFAR10_CLASSES } from './cifar';
 export { type NpySourceOptions, npySource } from './npy-source';
 export { type InflateBoundedOptions, inflateBounded } from './inflate';
 export { type ZipEntry, readZipEntries, zipEntryBytes } from './zip';
+export { randomSubset } from './subset';

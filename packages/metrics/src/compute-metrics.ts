@@ -7,15 +7,28 @@ import { frechetDistanceDetailed, type FrechetResult } from './stats/frechet';
 import { inceptionScore, type InceptionScoreOptions, type ScoreWithStd } from './stats/inception-score';
 import { kernelInceptionDistance, type KidOptions } from './stats/kid';
 import { precisionRecall, type PrecisionRecall, type PrecisionRecallOptions } from './stats/precision-recall';
+import { densityCoverage, type DensityCoverage, type DensityCoverageOptions } from './stats/density-coverage';
 
 /** The metrics {@link computeMetrics} can report. */
-export type MetricName = 'fid' | 'is' | 'kid' | 'pr';
+export type MetricName = 'fid' | 'is' | 'kid' | 'pr' | 'dc';
 
 /** A batch of uint8-valued images [B, H, W, C] (C = 1 or 3), as a tensor or as raw bytes. */
 export type ImageBatch = tf.Tensor4D | { data: Uint8Array; shape: [number, number, number, number] };
 
+/** Features computed elsewhere (e.g. an npz of feature vectors): used as they are, the extractor is not called. */
+export interface PrecomputedBatch {
+  /** Row-major [rows × extractor.featureDim]. */
+  features: Float32Array;
+  /** Row-major [rows × extractor.numClasses], when IS is wanted. */
+  logits?: Float32Array;
+  rows: number;
+}
+
 /** Image batches, sync or async (e.g. a generator sampling a GAN, or a dataset pipeline). */
 export type ImageBatches = AsyncIterable<ImageBatch> | Iterable<ImageBatch>;
+
+/** Batches of images and/or precomputed features (used as they are), sync or async. */
+export type PrecomputedBatches = AsyncIterable<ImageBatch | PrecomputedBatch> | Iterable<ImageBatch | PrecomputedBatch>;
 
 /** Progress of {@link computeMetrics}: images done so far on one side. */
 export interface MetricsProgress {
@@ -26,9 +39,9 @@ export interface MetricsProgress {
 /** Options of {@link computeMetrics}. */
 export interface ComputeMetricsOptions {
   /** Real images, or precomputed statistics (e.g. from {@link loadStatsNpz}) when only FID/IS are asked. */
-  real?: ImageBatches | FeatureStats;
-  /** Generated images. */
-  fake: ImageBatches;
+  real?: ImageBatches | PrecomputedBatches | FeatureStats;
+  /** Generated images (or their precomputed features). */
+  fake: ImageBatches | PrecomputedBatches;
   /** The network producing features and logits. */
   extractor: FeatureExtractor;
   /** Which metrics to compute (default: all that the inputs allow: fid, is, kid, pr). */
@@ -45,6 +58,8 @@ export interface ComputeMetricsOptions {
   kid?: KidOptions;
   /** Options of precision/recall (k = 3). */
   pr?: PrecisionRecallOptions;
+  /** Options of density/coverage (k = 5). */
+  dc?: DensityCoverageOptions;
   /** Threads for the float64 kernels. */
   threads?: number;
   /** Called after each extractor batch. */
@@ -61,6 +76,7 @@ export interface MetricsResult {
   is?: ScoreWithStd;
   kid?: ScoreWithStd;
   pr?: PrecisionRecall;
+  dc?: DensityCoverage;
   /** Statistics of the real side (save them with {@link saveStatsNpz} to skip the real images next time). */
   realStats?: FeatureStats;
   /** Statistics of the fake side. */
@@ -78,7 +94,7 @@ interface SideResult {
 
 /**
  * FID (Heusel et al. 2017), IS (Salimans et al. 2016), KID (Bińkowski et al. 2018) and precision/recall
- * (Kynkäänniemi et al. 2019) of generated images against real ones, extracting each image's features once:
+ * (Kynkäänniemi et al. 2019) and density/coverage (Naeem et al. 2020) of generated images against real ones, extracting each image's features once:
  * FID statistics stream in float64, logits are kept for IS, up to `num` features per side for KID/PR.
  * Input tensors are disposed after use.
  */
@@ -86,20 +102,20 @@ export async function computeMetrics(options: ComputeMetricsOptions): Promise<Me
   const realIsStats = options.real !== undefined && isFeatureStats(options.real);
   const metrics = options.metrics ?? (options.real === undefined ? ['is'] : realIsStats ? ['fid', 'is'] : ['fid', 'is', 'kid', 'pr']);
   for (const m of metrics) {
-    if (!['fid', 'is', 'kid', 'pr'].includes(m)) throw new GanKitError('UNKNOWN_NAME', `computeMetrics: unknown metric ${JSON.stringify(m)}; expected fid, is, kid or pr`);
+    if (!['fid', 'is', 'kid', 'pr', 'dc'].includes(m)) throw new GanKitError('UNKNOWN_NAME', `computeMetrics: unknown metric ${JSON.stringify(m)}; expected fid, is, kid, pr or dc`);
   }
   if (metrics.length === 0) throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: no metrics requested');
   const wants = (m: MetricName): boolean => metrics.includes(m);
-  const needsReal = wants('fid') || wants('kid') || wants('pr');
+  const needsReal = wants('fid') || wants('kid') || wants('pr') || wants('dc');
   if (needsReal && options.real === undefined) {
     throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: ${metrics.filter((m) => m !== 'is').join(', ')} need real images (option 'real')`);
   }
-  if (realIsStats && (wants('kid') || wants('pr'))) {
-    throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: KID and precision/recall need real images, not precomputed statistics');
+  if (realIsStats && (wants('kid') || wants('pr') || wants('dc'))) {
+    throw new GanKitError('INVALID_ARGUMENT', 'computeMetrics: KID, precision/recall and density/coverage need real images, not precomputed statistics');
   }
   const batchSize = options.batchSize ?? 50;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: batchSize must be a positive integer, got ${batchSize}`);
-  const keep = wants('kid') || wants('pr') ? (options.num ?? 10_000) : 0;
+  const keep = wants('kid') || wants('pr') || wants('dc') ? (options.num ?? 10_000) : 0;
   if (!Number.isInteger(keep) || keep < 0) throw new GanKitError('INVALID_ARGUMENT', `computeMetrics: num must be a non-negative integer, got ${options.num}`);
 
   const result: MetricsResult = { counts: { real: 0, fake: 0 } };
@@ -131,15 +147,16 @@ export async function computeMetrics(options: ComputeMetricsOptions): Promise<Me
     });
   }
   if (wants('pr')) result.pr = await precisionRecall(real!.kept!, fake.kept!, { ...options.pr, threads: options.threads });
+  if (wants('dc')) result.dc = await densityCoverage(real!.kept!, fake.kept!, { ...options.dc, threads: options.threads });
   return result;
 }
 
-function isFeatureStats(x: ImageBatches | FeatureStats): x is FeatureStats {
+function isFeatureStats(x: ImageBatches | PrecomputedBatches | FeatureStats): x is FeatureStats {
   return typeof x === 'object' && x !== null && 'mu' in x && 'sigma' in x;
 }
 
 async function extractSide(
-  batches: ImageBatches,
+  batches: ImageBatches | PrecomputedBatches,
   side: 'real' | 'fake',
   options: ComputeMetricsOptions,
   needs: { stats: boolean; logits: boolean; keep: number },
@@ -153,7 +170,25 @@ async function extractSide(
   let kept = 0;
   let count = 0;
   try {
-    for await (const batch of batches) {
+    const consume = (out: { features: Float32Array; logits: Float32Array }, size: number, what: string): void => {
+      if (out.features.length !== size * dim || (needs.logits && out.logits.length !== size * extractor.numClasses)) {
+        throw new GanKitError('SHAPE_MISMATCH', `computeMetrics: ${what} gave ${out.features.length} features and ${out.logits.length} logits for ${size} ${side} samples (expected ${size}×${dim} and ${size}×${extractor.numClasses})`);
+      }
+      stats?.add(featureMatrix(out.features, dim));
+      if (needs.logits) logitChunks.push(out.logits);
+      if (kept < needs.keep) {
+        const take = Math.min(size, needs.keep - kept);
+        keptChunks.push(out.features.slice(0, take * dim));
+        kept += take;
+      }
+      count += size;
+      options.onProgress?.({ side, images: count });
+    };
+    for await (const batch of batches as AsyncIterable<ImageBatch | PrecomputedBatch>) {
+      if ('features' in batch) {
+        consume({ features: batch.features, logits: batch.logits ?? new Float32Array(0) }, batch.rows, 'a precomputed batch');
+        continue;
+      }
       const images = toTensor(batch, side);
       try {
         const total = images.shape[0];
@@ -166,18 +201,7 @@ async function extractSide(
           } finally {
             if (part !== images) part.dispose();
           }
-          if (out.features.length !== size * dim || out.logits.length !== size * extractor.numClasses) {
-            throw new GanKitError('SHAPE_MISMATCH', `computeMetrics: extractor ${extractor.name} returned ${out.features.length} features and ${out.logits.length} logits for ${size} images (expected ${size}×${dim} and ${size}×${extractor.numClasses})`);
-          }
-          stats?.add(featureMatrix(out.features, dim));
-          if (needs.logits) logitChunks.push(out.logits);
-          if (kept < needs.keep) {
-            const take = Math.min(size, needs.keep - kept);
-            keptChunks.push(out.features.slice(0, take * dim));
-            kept += take;
-          }
-          count += size;
-          options.onProgress?.({ side, images: count });
+          consume(out, size, `extractor ${extractor.name}`);
         }
       } finally {
         images.dispose();

@@ -6,6 +6,9 @@ import type { FeatureStats } from './stats/feature-stats';
 export interface StatsToSave {
   mu: ArrayLike<number>;
   sigma: ArrayLike<number>;
+  /** With `comoment`: also written (as `n`, `sum` = N·μ, `comoment`), so the file can be merged exactly. */
+  n?: number;
+  comoment?: ArrayLike<number>;
 }
 
 /** Options of {@link saveStatsNpz}. */
@@ -25,14 +28,17 @@ export async function saveStatsNpz(path: string, stats: StatsToSave, options: Sa
     throw new GanKitError('SHAPE_MISMATCH', `saveStatsNpz: sigma must have d×d = ${d}×${d} entries for a mean of length ${d}, got ${stats.sigma.length}`, { path });
   }
   const out = path.endsWith('.npz') ? path : `${path}.npz`;
-  await writeNpz(
-    out,
-    {
-      mu: { dtype: 'float64', shape: [d], data: Float64Array.from(stats.mu) },
-      sigma: { dtype: 'float64', shape: [d, d], data: Float64Array.from(stats.sigma) },
-    },
-    { compress: options.compress ?? true },
-  );
+  const arrays: Record<string, NpyArray> = {
+    mu: { dtype: 'float64', shape: [d], data: Float64Array.from(stats.mu) },
+    sigma: { dtype: 'float64', shape: [d, d], data: Float64Array.from(stats.sigma) },
+  };
+  if (stats.comoment && stats.n !== undefined && stats.n > 0) {
+    if (stats.comoment.length !== d * d) throw new GanKitError('SHAPE_MISMATCH', `saveStatsNpz: comoment must have ${d}×${d} entries, got ${stats.comoment.length}`, { path });
+    arrays.n = { dtype: 'int64', shape: [], data: BigInt64Array.from([BigInt(stats.n)]) };
+    arrays.sum = { dtype: 'float64', shape: [d], data: Float64Array.from(stats.mu, (m) => m * stats.n!) };
+    arrays.comoment = { dtype: 'float64', shape: [d, d], data: Float64Array.from(stats.comoment) };
+  }
+  await writeNpz(out, arrays, { compress: options.compress ?? true });
   return out;
 }
 
@@ -49,7 +55,17 @@ export async function loadStatsNpz(path: string): Promise<FeatureStats> {
   if (sigma.shape.length !== 2 || sigma.shape[0] !== d || sigma.shape[1] !== d) {
     throw new GanKitError('FILE_MISMATCH', `${path}: 'sigma' must have shape [${d}, ${d}] to match 'mu', got [${sigma.shape.join(', ')}]`, { path });
   }
-  return { mu: Float64Array.from(mu.data as ArrayLike<number>), sigma: Float64Array.from(sigma.data as ArrayLike<number>), n: 0, dim: d };
+  const stats: FeatureStats = { mu: Float64Array.from(mu.data as ArrayLike<number>), sigma: Float64Array.from(sigma.data as ArrayLike<number>), n: 0, dim: d };
+  const n = arrays.n;
+  const sum = arrays.sum;
+  const comoment = arrays.comoment;
+  if (n && comoment && sum && n.data.length === 1 && comoment.dtype === 'float64' && comoment.data.length === d * d && sum.data.length === d) {
+    const count = Number(n.data[0]);
+    if (!Number.isInteger(count) || count < 1) throw new GanKitError('FILE_CORRUPT', `${path}: 'n' must be a positive count, got ${count}`, { path });
+    stats.n = count;
+    stats.comoment = Float64Array.from(comoment.data);
+  }
+  return stats;
 }
 
 function requireFloat(arrays: Record<string, NpyArray>, key: 'mu' | 'sigma', path: string): NpyArray {

@@ -19,7 +19,19 @@ export interface InceptionV3Options {
   resize?: 'legacy' | 'clean';
   /** Images run through the network at once (memory bound; default 16). */
   maxBatch?: number;
+  /**
+   * Feature size, i.e. which of pytorch-fid's output blocks (`--dims`): 64 = block 0 (after the first max pool),
+   * 192 = block 1 (after the second max pool), 768 = block 2 (after Mixed_6e), 2048 = block 3 (pool3, default);
+   * each spatially averaged, as pytorch-fid's `adaptive_avg_pool2d`. Logits (for IS) exist only with 2048.
+   */
+  dims?: InceptionDims;
 }
+
+/** pytorch-fid's feature sizes and the block each comes from (`InceptionV3.BLOCK_INDEX_BY_DIM`). */
+export const INCEPTION_BLOCK_INDEX_BY_DIM = { 64: 0, 192: 1, 768: 2, 2048: 3 } as const;
+
+/** A feature size pytorch-fid offers. */
+export type InceptionDims = keyof typeof INCEPTION_BLOCK_INDEX_BY_DIM;
 
 /** Inception input side. */
 const SIZE = 299;
@@ -170,16 +182,24 @@ class FidInceptionNet {
   constructor(private readonly weights: InceptionWeights) {}
 
   pool3(x: tf.Tensor4D): tf.Tensor2D {
+    return this.features(x, 3);
+  }
+
+  /** The spatial mean of pytorch-fid's output block `block` (0–3). */
+  features(x: tf.Tensor4D, block: number): tf.Tensor2D {
     let h = this.conv('Conv2d_1a_3x3', x);
     h = this.conv('Conv2d_2a_3x3', h);
     h = this.conv('Conv2d_2b_3x3', h);
     h = tf.maxPool(h, 3, 2, 'valid');
+    if (block === 0) return tf.mean(h, [1, 2]);
     h = this.conv('Conv2d_3b_1x1', h);
     h = this.conv('Conv2d_4a_3x3', h);
     h = tf.maxPool(h, 3, 2, 'valid');
+    if (block === 1) return tf.mean(h, [1, 2]);
     for (const block of ['Mixed_5b', 'Mixed_5c', 'Mixed_5d']) h = this.blockA(block, h);
     h = this.blockB(h);
     for (const block of ['Mixed_6b', 'Mixed_6c', 'Mixed_6d', 'Mixed_6e']) h = this.blockC(block, h);
+    if (block === 2) return tf.mean(h, [1, 2]);
     h = this.blockD(h);
     h = this.blockE('Mixed_7b', h, 'avg');
     h = this.blockE('Mixed_7c', h, 'max');
@@ -297,6 +317,11 @@ export async function inceptionV3(options: InceptionV3Options = {}): Promise<Fea
   if (resize !== 'legacy' && resize !== 'clean') throw new GanKitError('INVALID_ARGUMENT', `resize must be "legacy" or "clean"; got "${String(resize)}"`);
   const maxBatch = options.maxBatch ?? 16;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new GanKitError('INVALID_ARGUMENT', `maxBatch must be a positive integer; got ${maxBatch}`);
+  const dims = options.dims ?? 2048;
+  const block = INCEPTION_BLOCK_INDEX_BY_DIM[dims];
+  if (block === undefined) throw new GanKitError('INVALID_ARGUMENT', `inceptionV3: dims must be one of 64, 192, 768, 2048 (pytorch-fid's blocks); got ${String(dims)}`);
+  const hasLogits = dims === 2048;
+  const numClasses = hasLogits ? 1008 : 0;
   const net = new FidInceptionNet(await loadInceptionWeights(path));
   let disposed = false;
 
@@ -315,28 +340,28 @@ export async function inceptionV3(options: InceptionV3Options = {}): Promise<Fea
   };
 
   return {
-    name: resize === 'clean' ? 'inception-v3-fid-clean' : 'inception-v3-fid',
-    featureDim: 2048,
-    numClasses: 1008,
+    name: `${resize === 'clean' ? 'inception-v3-fid-clean' : 'inception-v3-fid'}${dims === 2048 ? '' : `-${dims}`}`,
+    featureDim: dims,
+    numClasses,
     inputSize: `any HxW (uint8, 1 or 3 channels), resized to ${SIZE}x${SIZE} (${resize === 'clean' ? 'PIL bicubic, clean-fid' : 'bilinear, pytorch-fid'})`,
     async extract(images: tf.Tensor4D): Promise<ExtractedFeatures> {
       if (disposed) throw new GanKitError('INVALID_ARGUMENT', 'this inceptionV3 extractor was disposed');
       const [batch] = checkImageBatch(images, 'inceptionV3().extract');
-      const features = new Float32Array(batch * 2048);
-      const logits = new Float32Array(batch * 1008);
+      const features = new Float32Array(batch * dims);
+      const logits = new Float32Array(batch * numClasses);
       for (let start = 0; start < batch; start += maxBatch) {
         const size = Math.min(maxBatch, batch - start);
         const chunk = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);
         const input = await prepare(chunk);
         chunk.dispose();
         const [pool, logit] = tf.tidy(() => {
-          const p = net.pool3(input);
-          return [p, net.logits(p)];
+          const p = net.features(input, block);
+          return hasLogits ? [p, net.logits(p)] : [p];
         });
         input.dispose();
-        features.set(await pool.data(), start * 2048);
-        logits.set(await logit.data(), start * 1008);
-        tf.dispose([pool, logit]);
+        features.set(await pool.data(), start * dims);
+        if (logit) logits.set(await logit.data(), start * numClasses);
+        tf.dispose(logit ? [pool, logit] : [pool]);
       }
       return { features, logits };
     },

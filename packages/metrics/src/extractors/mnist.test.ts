@@ -6,6 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureExtractor } from '../extractor';
 import { mnistClassifier, shippedMnistClassifierDir } from './mnist';
+import { StreamingFeatureStats } from '../stats/feature-stats';
+import { featureMatrix } from '../stats/features';
+import { frechetDistanceDetailed } from '../stats/frechet';
 
 describe('mnistClassifier (shipped weights)', () => {
   let extractor: FeatureExtractor;
@@ -63,6 +66,27 @@ describe('mnistClassifier (shipped weights)', () => {
     expect(b.features.every((v, i) => Math.abs(v - a.features[i]!) <= 1e-4 * (1 + Math.abs(v)))).toBe(true);
     expect(a.features.some((v) => v > 0)).toBe(true);
     tf.dispose([gray, rgb]);
+  });
+
+  it('gives features without dead units: Σ of 1,000 real test digits has full rank 128 and FID warns of nothing', async () => {
+    const test = await mnist({ split: 'test' });
+    const statsOf = async (from: number, n: number) => {
+      const acc = await StreamingFeatureStats.create(extractor.featureDim);
+      for (let start = from; start < from + n; start += 250) {
+        const images = tf.tensor4d(test.images.subarray(start * 784, (start + 250) * 784), [250, 28, 28, 1], 'int32');
+        acc.add(featureMatrix((await extractor.extract(images)).features, extractor.featureDim));
+        images.dispose();
+      }
+      return acc.finish();
+    };
+    const [a, b] = [await statsOf(0, 1000), await statsOf(5000, 1000)];
+    let constant = 0;
+    for (let i = 0; i < a.dim; i++) if (a.sigma[i * a.dim + i]! === 0) constant++;
+    expect(constant).toBe(0);
+    const warnings: string[] = [];
+    const fid = await frechetDistanceDetailed(a, b, { onWarning: (m) => warnings.push(m) });
+    expect(fid.rank).toBe(128);
+    expect(warnings).toEqual([]);
   });
 
   it('rejects images that are not 28x28 with SHAPE_MISMATCH', async () => {

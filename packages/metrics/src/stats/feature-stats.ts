@@ -13,6 +13,11 @@ export interface FeatureStats {
   n: number;
   /** Feature size d. */
   dim: number;
+  /**
+   * The co-moment (scatter) matrix M₂ = Σᵢ(xᵢ−μ)(xᵢ−μ)ᵀ, row-major d×d, when known (streamed statistics and gankit's
+   * shard files); with `n` and μ it lets statistics of disjoint sets be merged exactly ({@link mergeFeatureStats}).
+   */
+  comoment?: Float64Array;
 }
 
 /** Options of {@link featureStats} and {@link StreamingFeatureStats}. */
@@ -68,9 +73,7 @@ export class StreamingFeatureStats {
     }
     this.finished = true;
     const { mean, scatter } = this.acc.finish();
-    const inv = 1 / (n - 1);
-    for (let i = 0; i < scatter.length; i++) scatter[i]! *= inv;
-    return { mu: mean, sigma: scatter, n, dim: this.acc.dim };
+    return { mu: mean, sigma: covarianceOf(scatter, n), n, dim: this.acc.dim, comoment: scatter };
   }
 
   /** Frees the accumulator without a result. */
@@ -100,4 +103,46 @@ export async function featureStats(
   }
   if (!stats) throw new GanKitError('EMPTY_DATASET', 'featureStats: no feature batches were given');
   return stats.finish();
+}
+
+/** Σ = M₂/(N−1), a new array. */
+function covarianceOf(comoment: Float64Array, n: number): Float64Array {
+  const sigma = new Float64Array(comoment.length);
+  const inv = 1 / (n - 1);
+  for (let i = 0; i < comoment.length; i++) sigma[i] = comoment[i]! * inv;
+  return sigma;
+}
+
+/**
+ * Merges statistics of disjoint sets exactly (Chan, Golub & LeVeque 1979): N = Σ Nₖ, μ = Σ Nₖμₖ / N,
+ * M₂ = Σ M₂ₖ + Σ Nₖ(μₖ−μ)(μₖ−μ)ᵀ, Σ = M₂/(N−1). Every part needs its count and co-moment (gankit's shard files
+ * carry them; pytorch-fid files, with only μ and Σ, cannot be merged exactly and are refused).
+ */
+export function mergeFeatureStats(parts: readonly FeatureStats[], names: readonly string[] = parts.map((_, i) => `part ${i + 1}`)): FeatureStats {
+  if (parts.length === 0) throw new GanKitError('INVALID_ARGUMENT', 'mergeFeatureStats: no statistics to merge');
+  const d = parts[0]!.dim;
+  parts.forEach((p, i) => {
+    if (p.dim !== d) throw new GanKitError('SHAPE_MISMATCH', `mergeFeatureStats: ${names[i]} has ${p.dim}-d statistics but ${names[0]} has ${d}-d (different extractors)`);
+    if (!p.comoment || !(p.n > 0)) {
+      throw new GanKitError('FILE_MISMATCH', `mergeFeatureStats: ${names[i]} has no count and co-moment (n, comoment): only statistics written by \`gankit-eval stats\` can be merged exactly`);
+    }
+  });
+  let n = 0;
+  for (const p of parts) n += p.n;
+  const mu = new Float64Array(d);
+  for (const p of parts) for (let j = 0; j < d; j++) mu[j]! += p.n * p.mu[j]!;
+  for (let j = 0; j < d; j++) mu[j]! /= n;
+  const comoment = new Float64Array(d * d);
+  const delta = new Float64Array(d);
+  for (const p of parts) {
+    const m2 = p.comoment!;
+    for (let j = 0; j < d; j++) delta[j] = p.mu[j]! - mu[j]!;
+    for (let r = 0; r < d; r++) {
+      const dr = p.n * delta[r]!;
+      const row = r * d;
+      for (let c = 0; c < d; c++) comoment[row + c]! += m2[row + c]! + dr * delta[c]!;
+    }
+  }
+  if (n < 2) throw new GanKitError('INVALID_ARGUMENT', `mergeFeatureStats: the covariance needs at least 2 feature vectors, got ${n}`);
+  return { mu, sigma: covarianceOf(comoment, n), n, dim: d, comoment };
 }

@@ -43,7 +43,7 @@ export async function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, 
   };
 }
 
-function squaredNorms(m: FeatureMatrix): Float64Array {
+export function squaredNorms(m: FeatureMatrix): Float64Array {
   const out = new Float64Array(m.rows);
   for (let i = 0; i < m.rows; i++) {
     let s = 0;
@@ -56,8 +56,8 @@ function squaredNorms(m: FeatureMatrix): Float64Array {
   return out;
 }
 
-/** Squared distance of each row to its k-th nearest other row (the row itself counts as neighbour 0). */
-function kthNeighbourDistances(rt: LinalgRuntime, m: FeatureMatrix, k: number): Float64Array {
+/** @internal Squared distance of each row to its k-th nearest other row (the row itself counts as neighbour 0). */
+export function kthNeighbourDistances(rt: LinalgRuntime, m: FeatureMatrix, k: number): Float64Array {
   const n = m.rows;
   const norms = squaredNorms(m);
   const radii = new Float64Array(n);
