@@ -83,6 +83,7 @@ for (const name of wanted) {
   try {
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...deps, ...peers], project);
     cpSync(smoke, join(project, 'smoke.mjs'));
+    cpSync(join(root, 'scripts', 'smoke', 'dataset-missing.mjs'), join(project, 'dataset-missing.mjs'));
     run('node', ['smoke.mjs'], project);
     console.log(`=== @gankit/${name}: install check passed`);
     rmSync(project, { recursive: true, force: true });
