@@ -9,9 +9,12 @@
 // (`EXTRA_EVALS` × one measured evaluation), so the new demo fits the old demo's time. Every recipe is scored
 // like the demo: MNIST FID/IS of 5,000 EMA-generator samples against the 10k MNIST test digits (bundled classifier).
 //
-// Writes bench/results/demo-recipe.md. Needs `pnpm build` first (pnpm bench does it).
-// Env: RECIPES (comma-separated names, default all), RECIPE_SEEDS (default "0"), EXTRA_EVALS (default 3).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Each finished recipe is recorded in bench/results/demo-recipe/<recipe>-<seed>.json; bench/results/demo-recipe.md is
+// the table of all recorded rows. Needs `pnpm build` first (pnpm bench does it).
+// Env: RECIPES (comma-separated names, default all), RECIPE_SEEDS (default "0"), EXTRA_EVALS (default 3),
+//      RECIPE_BUDGET + RECIPE_EVAL_CPU (CPU-s: reuse an earlier invocation's baseline measurement instead of
+//      training the baseline again, so two invocations can share the machine's cores).
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +35,13 @@ const RECIPES = {
   'ema0.999': { training: { emaDecay: 0.999, emaStart: 200 } },
   'lr2e-4-ttur': { optimizers: { generator: adam(0.0002), discriminator: adam(0.0004) } },
   'width24': { model: { width: 24 } },
-  'g32-d48': { model: { generatorWidth: 32, discriminatorWidth: 48 } },
-  'lsgan': { loss: { name: 'lsgan' } },
+  'width16': { model: { width: 16 } },
+  'g32-d16': { model: { generatorWidth: 32, discriminatorWidth: 16 } },
+  'width12': { model: { width: 12 } },
 };
-const wanted = process.env.RECIPES ? process.env.RECIPES.split(',') : Object.keys(RECIPES);
+// `--table`: only rewrite bench/results/demo-recipe.md from the recorded rows.
+const tableOnly = process.argv.includes('--table');
+const wanted = tableOnly ? [] : process.env.RECIPES ? process.env.RECIPES.split(',') : Object.keys(RECIPES);
 
 function merge(base, patch) {
   const out = { ...base };
@@ -85,44 +91,67 @@ for (const name of wanted) {
 }
 // The baseline's own evaluation cost sets how much of the budget the new demo's extra evaluations take.
 const baseSteps = BASELINE.training.steps;
-const base = costs.baseline ?? (await stepCost('baseline'));
-const baseRun = await score('baseline', seeds[0], baseSteps);
-const evalCpu = baseRun.evalCpu - 50 * base.cpu;
-const budget = baseSteps * base.cpu - extraEvals * evalCpu;
-console.log(`baseline: FID ${baseRun.fid.toFixed(2)}; one evaluation ≈ ${evalCpu.toFixed(1)} CPU-s; training budget ${budget.toFixed(0)} CPU-s`);
+const resultsDir = join(here, '..', 'results', 'demo-recipe');
+mkdirSync(resultsDir, { recursive: true });
+let budget;
+let evalCpu;
+let baseRun;
+if (tableOnly) {
+  // nothing to train
+} else if (process.env.RECIPE_BUDGET !== undefined) {
+  budget = Number(process.env.RECIPE_BUDGET);
+  evalCpu = Number(process.env.RECIPE_EVAL_CPU);
+} else {
+  const base = costs.baseline ?? (await stepCost('baseline'));
+  baseRun = await score('baseline', seeds[0], baseSteps);
+  evalCpu = baseRun.evalCpu - 50 * base.cpu;
+  budget = baseSteps * base.cpu - extraEvals * evalCpu;
+  console.log(`baseline: FID ${baseRun.fid.toFixed(2)}; one evaluation ≈ ${evalCpu.toFixed(1)} CPU-s; training budget ${budget.toFixed(0)} CPU-s`);
+}
 
-const rows = [];
 for (const name of wanted) {
   const steps = name === 'baseline' ? baseSteps : Math.max(100, Math.round(budget / costs[name].cpu / 50) * 50);
   for (const seed of seeds) {
-    const r = name === 'baseline' && seed === seeds[0] ? baseRun : await score(name, seed, steps);
-    rows.push({ name, seed, steps, cost: costs[name], ...r });
+    const r = name === 'baseline' && seed === seeds[0] && baseRun ? baseRun : await score(name, seed, steps);
+    const row = { name, seed, steps, cost: costs[name], fid: r.fid, is: r.is, cpu: r.cpu, wall: r.wall, budget, evalCpu, extraEvals, patch: RECIPES[name], at: new Date().toISOString(), load: loadavg()[0] };
+    writeFileSync(join(resultsDir, `${name}-${seed}.json`), `${JSON.stringify(row, null, 2)}\n`);
     console.log(`${name} seed ${seed}: ${steps} steps, FID ${r.fid.toFixed(2)}, IS ${r.is.toFixed(2)}, ${r.cpu.toFixed(0)} CPU-s, ${r.wall.toFixed(0)} s`);
     rmSync(r.out, { recursive: true, force: true });
   }
 }
 rmSync(work, { recursive: true, force: true });
+const rows = readdirSync(resultsDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')));
+const order = Object.keys(RECIPES);
+rows.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.seed - b.seed);
+const baseRow = rows.find((r) => r.name === 'baseline');
+budget ??= baseRow?.budget;
+evalCpu ??= baseRow?.evalCpu;
+const best = rows.filter((r) => r.name !== 'baseline').reduce((a, b) => (b.fid < a.fid ? b : a), rows[0]);
 
-const patchText = (name) => (Object.keys(RECIPES[name]).length ? `\`${JSON.stringify(RECIPES[name])}\`` : 'the demo preset before this sweep');
+const patchText = (patch) => (Object.keys(patch).length ? `\`${JSON.stringify(patch)}\`` : 'the demo preset before this sweep');
 const lines = [
   `## demo recipe: lowest MNIST FID for the demo's compute budget`,
   '',
-  `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), wasm backend with 2 conv threads; run ${new Date().toISOString()}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+  `Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), wasm backend with 2 conv threads; 1-minute load average when each row finished: ${rows.map((r) => (r.load === undefined ? '?' : r.load.toFixed(0))).join(', ')} (a shared machine, hence CPU-seconds; ? = not recorded: the first invocation's rows, copied from its log output).`,
   '',
   `Budget: the machine is shared, so each recipe's cost is its measured training CPU-seconds per step (user + system time of the`,
   `process, all threads; steps 20→80 of a timing run) rather than wall time. Steps = (baseline's ${baseSteps} steps × its cost − ${extraEvals} extra`,
-  `evaluations × ${evalCpu.toFixed(1)} CPU-s each, which the new demo runs during training) / the recipe's cost, rounded to 50.`,
+  `evaluations × ${evalCpu.toFixed(1)} CPU-s each, which the new demo runs during training) / the recipe's cost, rounded to 50 = ${budget.toFixed(0)} CPU-s / cost.`,
+  `Train+eval CPU-s is what the run actually used (one final evaluation included).`,
   `FID/IS: 5,000 samples of the EMA generator vs the 10k MNIST test digits (bundled classifier), as the demo prints; lower FID is better.`,
   `Each recipe is a patch over \`bench/demo-recipe/baseline.json\` (the demo preset before this sweep).`,
   '',
   '| recipe | patch | seed | ms CPU / step | steps | train+eval CPU-s | wall s | MNIST FID | MNIST IS |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${patchText(r.name)} | ${r.seed} | ${(r.cost.cpu * 1000).toFixed(0)} | ${r.steps} | ${r.cpu.toFixed(0)} | ${r.wall.toFixed(0)} | ${r.fid.toFixed(2)} | ${r.is.toFixed(2)} |`),
+  ...rows.map((r) => `| ${r.name === best.name ? `**${r.name}**` : r.name} | ${patchText(r.patch)} | ${r.seed} | ${(r.cost.cpu * 1000).toFixed(0)} | ${r.steps} | ${r.cpu.toFixed(0)} | ${r.wall.toFixed(0)} | ${r.fid.toFixed(2)} | ${r.is.toFixed(2)} |`),
   '',
-  `Command: \`${process.env.RECIPES ? `RECIPES=${process.env.RECIPES} ` : ''}${process.env.RECIPE_SEEDS ? `RECIPE_SEEDS=${process.env.RECIPE_SEEDS} ` : ''}node bench/demo-recipe/run.mjs\``,
+  `Lowest FID within the budget: **${best.name}** (FID ${best.fid.toFixed(2)} vs the baseline's ${rows.find((r) => r.name === 'baseline')?.fid.toFixed(2) ?? 'n/a'}).`,
+  'One seed per recipe (the runs are deterministic, but a different seed moves FID by a few points), so only large gaps are',
+  'conclusive: at this budget the number of steps matters most (narrower nets that take more steps win; batch 64 and a wider D lose),',
+  'and the trend was not followed below width 12.',
+  '',
+  'Command: `node bench/demo-recipe/run.mjs` (all recipes in one process; `RECIPES=a,b RECIPE_BUDGET=… RECIPE_EVAL_CPU=…` runs some of them in a second process with the first one\'s budget). Each row is kept in `bench/results/demo-recipe/`.',
   '',
 ];
-mkdirSync(join(here, '..', 'results'), { recursive: true });
-const outName = process.env.RECIPE_TABLE ?? 'demo-recipe.md';
-writeFileSync(join(here, '..', 'results', outName), lines.join('\n'));
+writeFileSync(join(here, '..', 'results', 'demo-recipe.md'), lines.join('\n'));
 console.log(lines.join('\n'));
