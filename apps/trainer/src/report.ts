@@ -71,8 +71,8 @@ export interface ChartOptions {
 
 /**
  * An inline SVG line chart with nice-number ticks and a legend. Each series is drawn raw (`.raw`) and smoothed
- * (`.smooth`, shown by the page's smoothing toggle); a series of one to a few points gets markers, and a single
- * point its value written next to it.
+ * (`.smooth`, shown by the page's smoothing toggle); a series of at most 20 points (evaluations) is drawn unsmoothed with
+ * markers, and a single point gets its value written next to it.
  */
 export function svgLineChart(title: string, series: Series[], options: ChartOptions = {}): string {
   const width = options.width ?? 640;
@@ -117,8 +117,10 @@ export function svgLineChart(title: string, series: Series[], options: ChartOpti
       const note = only
         ? `<text class="point-label" x="${(sx(only[0]) - 8).toFixed(1)}" y="${(sy(only[1]) - 8).toFixed(1)}" text-anchor="end" font-size="12" fill="${s.color}">${escapeHtml(s.name)} ${valueLabel(only[1])} at step ${only[0].toLocaleString('en-US')}</text>`
         : '';
-      const smoothed = pts.length > 2 ? polyline(smooth(pts), 'smooth', s.color) : '';
-      return `<g data-series="${escapeHtml(s.name)}">${pts.length > 1 ? polyline(pts, 'raw', s.color) : ''}${smoothed}${markers}${note}</g>`;
+      // Sparse series (evaluations) are drawn as they are: an average over a few far-apart points would only lag.
+      const sparse = pts.length <= 20;
+      const smoothed = sparse ? '' : polyline(smooth(pts), 'smooth', s.color);
+      return `<g data-series="${escapeHtml(s.name)}">${pts.length > 1 ? polyline(pts, sparse ? 'sparse' : 'raw', s.color) : ''}${smoothed}${markers}${note}</g>`;
     })
     .join('');
   const legend = clean
