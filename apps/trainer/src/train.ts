@@ -9,7 +9,7 @@ import { buildComponents, exportGenerator } from './build';
 import type { Batch, Components } from './components';
 import { deepMerge, validateConfig, type ConfigOverrides, type TrainConfig } from './config';
 import type { ProgressEvent, ProgressReporter } from './progress';
-import { writeReport } from './report';
+import { commandLine, reportVersions, writeReport, type RunInfo } from './report';
 import {
   CHECKPOINT_STATE,
   appendMetrics,
@@ -461,6 +461,35 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       reporter?.info(`checkpoint: ${checkpointDir(paths, step)}`, { event: 'checkpoint', step });
       await pruneCheckpoints(paths, log.keepLast);
     };
+    const startedAt = new Date().toISOString();
+    let lastReport = Number.NEGATIVE_INFINITY;
+    /** Rewrites report.html: at log steps while running (at most every 3 s), at checkpoints and at the end. */
+    const report = async (status: 'running' | 'finished' | 'interrupted', force = true) => {
+      if (!log.report || (!force && performance.now() - lastReport < 3000)) return;
+      lastReport = performance.now();
+      const run: RunInfo = {
+        started: startedAt,
+        elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
+        command: commandLine(),
+        versions: reportVersions(tf.version_core),
+        backend: `${backend.name} (${backend.package}${threadsNote})`,
+        parameters: { generator: c.generator.countParams(), discriminator: c.discriminator.countParams() },
+        step,
+        totalSteps: total,
+      };
+      const onDisk = await listCheckpoints(paths);
+      await writeReport(paths, {
+        title: config.name,
+        config,
+        summary: summary(),
+        status,
+        run,
+        checkpoints: onDisk,
+        ...(best && onDisk.includes(best.step) && { best: best.step }),
+        tensorboard: config.logging.tensorboard,
+        generator: status === 'finished',
+      });
+    };
     const summary = () => ({ backend: backend.name, steps: `${step} / ${total}`, 'batch size': String(batchSize), ...Object.fromEntries(Object.entries(lastMetrics).map(([k, v]) => [k, v.toFixed(3)])) });
 
     let phase = 'the first step';
@@ -554,8 +583,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           if (best?.step === step) await writeBest(paths, best);
           await checkpointNow();
           await tb?.flush();
-          if (log.report) await writeReport(paths, config.name, config, summary());
         }
+        if ((read || doCheckpoint) && !isLast) await report('running', doCheckpoint);
       } catch (error) {
         throw outOfMemory(error);
       }
@@ -570,7 +599,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       generatorPath = paths.generator;
       await generate(c, () => exportGenerator(c.generator, paths.generator));
     }
-    if (log.report) await writeReport(paths, config.name, config, summary());
+    await report(interrupted ? 'interrupted' : 'finished');
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     return {

