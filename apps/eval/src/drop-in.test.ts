@@ -21,11 +21,11 @@ let work: string;
 
 interface Report {
   metrics: { metric: string; value: number; std?: number }[];
-  nReal: number | null;
-  nFake: number | null;
+  n_real: number | null;
+  n_fake: number | null;
   warnings: string[];
   seed: number;
-  subsets: { input: string; count: number; of: number | null; seed: number | null; shard?: string; classCounts?: number[] }[];
+  subsets: { input: string; count: number; of: number | null; seed: number | null; shard?: string; class_counts?: number[] }[];
   output?: string;
 }
 
@@ -116,9 +116,9 @@ describe('pytorch-fid drop-in', () => {
     const expected = Number(py('import pathlib, sys; E = {"bmp","jpg","jpeg","pgm","png","ppm","tif","tiff","webp"}; p = pathlib.Path(sys.argv[1]); print(len(sorted([f for e in E for f in p.glob("*.{}".format(e))])))', join(work, 'mixed')));
     expect(expected).toBe(60);
     const top = await evalJson(['stats', join(work, 'mixed'), '--extractor', 'mnist', '--out', join(work, 'mixed-top.npz')]);
-    expect(top.nReal).toBe(expected);
+    expect(top.n_real).toBe(expected);
     const recursive = await evalJson(['stats', join(work, 'mixed'), '--extractor', 'mnist', '--out', join(work, 'mixed-all.npz'), '--recursive']);
-    expect(recursive.nReal).toBe(70);
+    expect(recursive.n_real).toBe(70);
   });
 
   it.runIf(python)('`fid --save-stats A OUT` writes what pytorch-fid writes (NumPy: mu, sigma float64), refuses an existing OUT; --format pytorch-fid prints `FID:  <value>`', async () => {
@@ -166,10 +166,10 @@ describe('precomputed features (npz `features` [N, d])', () => {
     );
     const fid = await evalJson(['fid', a, b]);
     expect(Math.abs(metric(fid, 'FID') - expected) / expected).toBeLessThan(1e-6);
-    expect(fid.nReal).toBe(400);
+    expect(fid.n_real).toBe(400);
     const sub = await evalJson(['dc', a, b, '--num', '200', '--seed', '2']);
     expect(sub.subsets[0]).toEqual(expect.objectContaining({ count: 200, of: 400, seed: 2 }));
-    expect(sub.subsets[0]!.classCounts!.reduce((x, y) => x + y, 0)).toBe(200);
+    expect(sub.subsets[0]!.class_counts!.reduce((x, y) => x + y, 0)).toBe(200);
     const is = await evalCli(['all', a, b]);
     expect(is.code).toBe(2);
     expect(is.stderr.trim()).toMatch(/Inception Score needs class logits/);
@@ -183,13 +183,13 @@ describe('seeded random subsets', () => {
     const c = await evalJson(['stats', 'fashion-mnist:test', '--num', '1000', '--seed', '6', '--extractor', 'mnist', '--out', join(work, 'f6.npz')]);
     expect(a.seed).toBe(5);
     expect(a.subsets).toEqual([expect.objectContaining({ input: 'fashion-mnist:test', count: 1000, of: 10000, seed: 5 })]);
-    const counts = a.subsets[0]!.classCounts!;
+    const counts = a.subsets[0]!.class_counts!;
     expect(counts).toHaveLength(10);
     expect(counts.every((n) => n >= 60)).toBe(true); // 100 expected per class; the first 1,000 would be 1,000 of class 0
     expect(counts.reduce((x, y) => x + y, 0)).toBe(1000);
-    expect(b.subsets[0]!.classCounts).toEqual(counts);
+    expect(b.subsets[0]!.class_counts).toEqual(counts);
     expect(await readFile(join(work, 'f5b.npz'))).toEqual(await readFile(join(work, 'f5a.npz')));
-    expect(c.subsets[0]!.classCounts).not.toEqual(counts);
+    expect(c.subsets[0]!.class_counts).not.toEqual(counts);
   });
 });
 
@@ -197,10 +197,10 @@ describe('sharded statistics', () => {
   it('4 shards in 4 processes, merged, equal the single run (Σ ≤ 1e-14, FID ≤ 1e-12 relative)', async () => {
     const base = ['stats', 'mnist:test', '--num', '2000', '--seed', '1', '--extractor', 'mnist'];
     const shards = await Promise.all([0, 1, 2, 3].map((k) => evalJson([...base, '--shard', `${k}/4`, '--out', join(work, `shard${k}.npz`)])));
-    expect(shards.map((s) => s.nReal)).toEqual([500, 500, 500, 500]);
+    expect(shards.map((s) => s.n_real)).toEqual([500, 500, 500, 500]);
     expect(shards[2]!.subsets[0]!.shard).toBe('2/4');
     const merged = await evalJson(['merge-stats', ...[0, 1, 2, 3].map((k) => join(work, `shard${k}.npz`)), '--out', join(work, 'merged.npz')]);
-    expect(merged.nReal).toBe(2000);
+    expect(merged.n_real).toBe(2000);
     await evalJson([...base, '--out', join(work, 'single.npz')]);
     const [m, s] = await Promise.all([loadStatsNpz(join(work, 'merged.npz')), loadStatsNpz(join(work, 'single.npz'))]);
     let worst = 0;
@@ -211,7 +211,7 @@ describe('sharded statistics', () => {
     }
     expect(worst / scale).toBeLessThan(1e-14);
     const ref = await evalJson(['stats', 'fashion-mnist:test', '--num', '2000', '--extractor', 'mnist', '--out', join(work, 'fashion.npz')]);
-    expect(ref.nReal).toBe(2000);
+    expect(ref.n_real).toBe(2000);
     const fashion = await loadStatsNpz(join(work, 'fashion.npz'));
     const [fm, fs] = [await frechetDistance(m, fashion), await frechetDistance(s, fashion)];
     expect(Math.abs(fm - fs) / fs).toBeLessThanOrEqual(1e-12);
@@ -290,8 +290,8 @@ describe('new metrics on the command line', () => {
     const cas = await evalJson(['cas', 'mnist:train', 'mnist:test', fake]);
     const casValue = metric(cas, 'CAS');
     const real = cas.metrics.find((m) => m.metric === 'real accuracy')!;
-    expect(cas.nFake).toBe(1000);
-    expect(cas.nReal).toBe(1000);
+    expect(cas.n_fake).toBe(1000);
+    expect(cas.n_real).toBe(1000);
     expect(real.value).toBeGreaterThan(0.7);
     // bound: 3σ of the difference of two test accuracies (binomial), plus 0.02 for the two different training sets
     console.log(`CAS real-vs-real ${casValue} vs real-data accuracy ${real.value} ± ${real.std}`);
@@ -306,7 +306,7 @@ describe('gankit-eval sample', () => {
   it('writes PNG class folders that @gankit/data and torchvision read back with the same count and labels; refuses a non-empty DIR', async () => {
     const out = join(work, 'samples-png');
     const r = await evalJson(['sample', join(work, 'cgan'), '--num', '60', '--out', out, '--seed', '3']);
-    expect(r.nFake).toBe(60);
+    expect(r.n_fake).toBe(60);
     const npzDir = join(work, 'samples-npz');
     await evalJson(['sample', join(work, 'cgan'), '--num', '60', '--out', npzDir, '--format', 'npz', '--seed', '3']);
     const npz = await npySource(join(npzDir, 'samples.npz'));
@@ -335,7 +335,7 @@ describe('gankit-eval sample', () => {
     expect(refused.stderr.trim()).toMatch(/--out .* is not empty .* pass --force/);
     expect((await imageFolder(out)).length).toBe(60);
     const forced = await evalJson(['sample', join(work, 'cgan'), '--num', '20', '--out', out, '--force', '--labels', 'uniform', '--truncation', '1']);
-    expect(forced.nFake).toBe(20);
+    expect(forced.n_fake).toBe(20);
     expect((await imageFolder(out)).length).toBe(20);
 
     if (torchvision) {

@@ -6,11 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { canPauseGradientTape, lowMemoryVariableGrads, outsideGradientTape, tileGradient } from './gradients';
 import { createRng } from './rng';
+import { referencePython } from '../../../testing/python';
 
-const PYTHON = process.env.GANKIT_PYTHON ?? '/usr/bin/python3';
+const PYTHON = referencePython(['torch'], 'PyTorch comparisons of the Tile gradient and a second-order penalty');
 const REFERENCE = fileURLToPath(new URL('./gradients.fixtures/tile_reference.py', import.meta.url));
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-if (!hasTorch) console.warn(`SKIPPED PyTorch comparisons of the Tile gradient: ${PYTHON} cannot import torch (set GANKIT_PYTHON)`);
 
 const values = (seed: number, n: number) => {
   const rng = createRng(seed);
@@ -55,13 +54,13 @@ describe.each(['cpu', 'wasm'] as const)('gradient fixes on %s', (backend) => {
     await initBackend({ backend });
   });
 
-  it.skipIf(!hasTorch)('the Tile gradient, and the gradient of a penalty through layer norm and tanh, agree with PyTorch', () => {
+  it.runIf(PYTHON !== undefined)('the Tile gradient, and the gradient of a penalty through layer norm and tanh, agree with PyTorch', () => {
     const tile = TILE_CASES.map((c, i) => {
       const size = c.shape.reduce((a, b) => a * b, 1);
       return { ...c, x: values(10 + i, size), dy: values(20 + i, size * c.reps.reduce((a, b) => a * b, 1)) };
     });
     const penalty = { ...PENALTY, x: values(1, 100), w: values(2, 54).map((v) => v * 0.3) };
-    const run = spawnSync(PYTHON, [REFERENCE], { input: JSON.stringify({ tile, penalty }), encoding: 'utf8' });
+    const run = spawnSync(PYTHON!, [REFERENCE], { input: JSON.stringify({ tile, penalty }), encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const reference = JSON.parse(run.stdout) as Reference;
     tile.forEach((c, i) => {
