@@ -1,7 +1,7 @@
 import { GanKitError } from '@gankit/core';
 import { gramBlocks } from '../linalg/ops';
 import { getLinalg } from '../linalg/runtime';
-import { checkFinite, checkMatrix, type FeatureMatrix } from './features';
+import { checkFeaturePair, type FeatureMatrix } from './features';
 import { kthNeighbourDistances, squaredNorms } from './precision-recall';
 
 /** Options of {@link densityCoverage}. */
@@ -27,10 +27,7 @@ const BLOCK_ROWS = 512;
  * over the N real samples. Exact Euclidean distances in float64.
  */
 export async function densityCoverage(real: FeatureMatrix, fake: FeatureMatrix, options: DensityCoverageOptions = {}): Promise<DensityCoverage> {
-  checkMatrix(real, 'densityCoverage real features');
-  checkMatrix(fake, 'densityCoverage fake features', real.cols);
-  checkFinite(real.data, 'densityCoverage real features');
-  checkFinite(fake.data, 'densityCoverage fake features');
+  checkFeaturePair(real, fake, 'densityCoverage');
   const k = options.k ?? 5;
   if (!Number.isInteger(k) || k < 1 || k >= real.rows) {
     throw new GanKitError('INVALID_ARGUMENT', `densityCoverage: k must be an integer in [1, N_real − 1], got ${k} (N_real = ${real.rows})`);

@@ -31,3 +31,11 @@ export function checkFinite(data: ArrayLike<number>, what: string): void {
     if (!Number.isFinite(data[i]!)) throw new GanKitError('INVALID_ARGUMENT', `${what}: value ${data[i]} at index ${i} is not finite`);
   }
 }
+
+/** Checks a real and a fake feature matrix for one metric: well-formed, the same width, finite. */
+export function checkFeaturePair(real: FeatureMatrix, fake: FeatureMatrix, metric: string): void {
+  checkMatrix(real, `${metric} real features`);
+  checkMatrix(fake, `${metric} fake features`, real.cols);
+  checkFinite(real.data, `${metric} real features`);
+  checkFinite(fake.data, `${metric} fake features`);
+}

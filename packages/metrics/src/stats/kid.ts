@@ -1,7 +1,7 @@
 import { createRng, GanKitError } from '@gankit/core';
 import { gramBlocks } from '../linalg/ops';
 import { getLinalg, type LinalgRuntime } from '../linalg/runtime';
-import { checkFinite, checkMatrix, type FeatureMatrix } from './features';
+import { checkFeaturePair, type FeatureMatrix } from './features';
 import { meanAndStd, type ScoreWithStd } from './inception-score';
 import { NumpyRandomState } from './numpy-random';
 
@@ -35,10 +35,7 @@ export interface KidOptions {
  * as torch-fidelity draws them.
  */
 export async function kernelInceptionDistance(real: FeatureMatrix, fake: FeatureMatrix, options: KidOptions = {}): Promise<ScoreWithStd> {
-  checkMatrix(real, 'kernelInceptionDistance real features');
-  checkMatrix(fake, 'kernelInceptionDistance fake features', real.cols);
-  checkFinite(real.data, 'kernelInceptionDistance real features');
-  checkFinite(fake.data, 'kernelInceptionDistance fake features');
+  checkFeaturePair(real, fake, 'kernelInceptionDistance');
   const subsets = options.subsets ?? 100;
   const size = options.subsetSize ?? 1000;
   if (!Number.isInteger(subsets) || subsets < 1) throw new GanKitError('INVALID_ARGUMENT', `kernelInceptionDistance: subsets must be a positive integer, got ${subsets}`);

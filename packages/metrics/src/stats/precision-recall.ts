@@ -1,7 +1,7 @@
 import { GanKitError } from '@gankit/core';
 import { gramBlocks } from '../linalg/ops';
 import { getLinalg, type LinalgRuntime } from '../linalg/runtime';
-import { checkFinite, checkMatrix, type FeatureMatrix } from './features';
+import { checkFeaturePair, type FeatureMatrix } from './features';
 
 /** Options of {@link precisionRecall}. */
 export interface PrecisionRecallOptions {
@@ -26,10 +26,7 @@ const BLOCK_ROWS = 512;
  * share of real samples inside the fake manifold. Exact (brute-force) Euclidean distances in float64.
  */
 export async function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, options: PrecisionRecallOptions = {}): Promise<PrecisionRecall> {
-  checkMatrix(real, 'precisionRecall real features');
-  checkMatrix(fake, 'precisionRecall fake features', real.cols);
-  checkFinite(real.data, 'precisionRecall real features');
-  checkFinite(fake.data, 'precisionRecall fake features');
+  checkFeaturePair(real, fake, 'precisionRecall');
   const k = options.k ?? 3;
   if (!Number.isInteger(k) || k < 1 || k >= real.rows || k >= fake.rows) {
     throw new GanKitError('INVALID_ARGUMENT', `precisionRecall: k must be an integer in [1, min(N_real, N_fake) − 1], got ${k} (N_real = ${real.rows}, N_fake = ${fake.rows})`);
