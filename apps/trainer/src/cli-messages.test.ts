@@ -1,22 +1,16 @@
 // What a new user meets first (issue 18): one readable line per usage/config error, a resume that would train
 // nothing says so and fails, and `--json` / `--version` follow one convention. Real child processes on dist/cli.js.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
 import { buildTestCli, runCli, type RunResult } from './testing/cli-process';
+import { tempDirs } from './testing/temp-dirs';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gankit-cli-messages-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('gankit-cli-messages-');
 beforeAll(async () => {
   await buildTestCli();
 }, 300_000);
-afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** A small MLP GAN on the cpu backend: a few steps take a second or two. */
 const mlp = (steps: number) => ({

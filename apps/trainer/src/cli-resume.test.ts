@@ -1,19 +1,13 @@
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCli, runCli, runCliWithEvents } from './testing/cli-process';
+import { tempDirs } from './testing/temp-dirs';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gankit-cli-resume-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('gankit-cli-resume-');
 beforeAll(async () => {
   await buildTestCli();
 }, 300_000);
-afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 async function writeConfig(dir: string, config: Record<string, unknown>): Promise<string> {
   const path = join(dir, 'config.json');

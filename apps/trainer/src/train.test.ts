@@ -1,19 +1,13 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateConfig, type TrainConfigInput } from './config';
 import { readMetrics, runPaths } from './run-folder';
 import { train } from './train';
+import { tempDirs } from './testing/temp-dirs';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gankit-train-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const tempDir = tempDirs('gankit-train-');
 
 /** A small MLP GAN (fast on the pure-JS cpu backend) with every moving part on: EMA, schedule, label smoothing. */
 function mlpConfig(backend: 'cpu' | 'wasm', overrides: Partial<TrainConfigInput> = {}) {
