@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { enableWasmThreads, initBackend, setTransposedConvStrategy, useWasmKernel, wasmThreadsCount } from '@gankit/core';
+import { enableWasmThreads, initBackend, setTransposedConvStrategy, useWasmKernel, wasmThreadsCount } from '@gankit/backend-wasm';
 
 const QUICK = process.argv.includes('--quick');
 const argValue = (name) => {

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend, setWasmConvEngine } from '@gankit/core';
-import { inceptionV3 } from '@gankit/metrics';
+import { createRng } from '@gankit/core';
+import { initBackend, setWasmConvEngine } from '@gankit/backend-wasm';
+import { inceptionV3 } from '@gankit/metrics/node';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,7 +12,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma, writePng } from '@gankit/core';
+import { initBackend, setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma } from '@gankit/backend-wasm';
+import { writePng } from '@gankit/core/node';
 import { createGan } from '@gankit/models';
 import { readPreset, train, validateConfig } from '@gankit/trainer';
 

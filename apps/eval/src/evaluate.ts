@@ -1,23 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { GanKitError, initBackend } from '@gankit/core';
-import {
-  computeMetrics,
-  frechetDistanceDetailed,
-  intraFid,
-  loadStatsNpz,
-  mergeFeatureStats,
-  saveStatsNpz,
-  StreamingFeatureStats,
-  featureMatrix,
-  type FeatureExtractor,
-  type FeatureStats,
-  type ImageBatch,
-  type PrecomputedBatch,
-  type MetricName,
-  type MetricsResult,
-} from '@gankit/metrics';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { computeMetrics, frechetDistanceDetailed, intraFid, mergeFeatureStats, StreamingFeatureStats, featureMatrix, type FeatureExtractor, type FeatureStats, type ImageBatch, type PrecomputedBatch, type MetricName, type MetricsResult } from '@gankit/metrics';
+import { loadStatsNpz, saveStatsNpz } from '@gankit/metrics/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalCommand, EvalOptions } from './args';
 import { otherCachedResizes, readCachedStats, writeCachedStats, type CacheKey } from './cache';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeIdx, encodeNpy, readZipEntries } from '@gankit/data';
+import { encodeIdx, encodeNpy, readZipEntries } from '@gankit/data/node';
 import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
 
 const MiB = 1 << 20;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../rng';
+import { createRng } from '@gankit/core';
 import { startBothBackends } from './test-utils';
 
 const LATENT = 8;

@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError } from './errors';
-import { registerGradientFixes } from './gradients';
-import { guardWasmAllocations } from './memory';
-import { assertSingleTfjsCore } from './tfjs-copies';
-import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './wasm-kernels/index';
+import { GanKitError, registerGradientFixes, guardWasmAllocations, assertSingleTfjsCore } from '@gankit/core';
+import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './register-all-kernels';
 
 /** Which backend to use; `auto` picks the fastest one that loads; `gpu` is tfjs-node-gpu on a GPU or an error. */
 export type BackendChoice = 'auto' | 'gpu' | 'tensorflow' | 'wasm' | 'cpu';

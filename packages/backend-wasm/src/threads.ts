@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError } from '../errors';
+import { GanKitError } from '@gankit/core';
 
 /** What `enableWasmThreads` set up. */
 export interface WasmThreadsInfo {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../backend';
-import { createRng } from '../rng';
+import { initBackend } from './backend';
+import { createRng } from '@gankit/core';
 
 /** Starts cpu and wasm (with gankit's kernels) so tests can switch between them with `tf.setBackend`. */
 export async function startBothBackends(): Promise<void> {

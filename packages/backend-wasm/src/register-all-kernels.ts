@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError } from '../errors';
+import { GanKitError } from '@gankit/core';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { conv2D, fusedConv2D } from './gemm/kernels';

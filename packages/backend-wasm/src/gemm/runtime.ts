@@ -1,7 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { GanKitError } from '../../errors';
-import { formatBytes } from '../../memory';
+import { GanKitError, formatBytes } from '@gankit/core';
 import { CONV_GEMM_FMA_WASM_BASE64, CONV_GEMM_WASM_BASE64 } from './conv-gemm-wasm';
 
 /** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM, and @types/node 20 lacks them). */

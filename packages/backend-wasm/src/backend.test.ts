@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend, tensorflowDevice } from './backend';
-import { GanKitError } from './errors';
+import { GanKitError } from '@gankit/core';
 
 function resolvable(pkg: string): boolean {
   try {

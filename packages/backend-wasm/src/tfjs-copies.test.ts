@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
-import { GanKitError } from './errors';
-import { assertSingleTfjsCore, loadedTfjsCoreCopies, TFJS_CORE_VERSION } from './tfjs-copies';
+
+import { GanKitError, assertSingleTfjsCore, loadedTfjsCoreCopies, TFJS_CORE_VERSION } from '@gankit/core';
 
 const require = createRequire(import.meta.url);
 let app: string;
@@ -38,7 +38,7 @@ async function runApp(appDir: string, importUserCopy: boolean): Promise<{ code?:
     main,
     [
       importUserCopy ? "import * as userTf from '@tensorflow/tfjs-core';" : 'const userTf = undefined;',
-      `const { initBackend } = await import(${JSON.stringify(repoPath('packages', 'core', 'dist', 'index.js'))});`,
+      `const { initBackend } = await import(${JSON.stringify(repoPath('packages', 'backend-wasm', 'dist', 'index.js'))});`,
       'try {',
       "  await initBackend({ backend: 'cpu' });",
       '  console.log(JSON.stringify({ ok: true, userVersion: userTf?.version_core }));',
@@ -53,7 +53,7 @@ async function runApp(appDir: string, importUserCopy: boolean): Promise<{ code?:
 }
 
 beforeAll(async () => {
-  await buildPackage('@gankit/core');
+  await buildPackage('@gankit/backend-wasm');
   realCore = dirname(dirname(await realpath(require.resolve('@tensorflow/tfjs-core'))));
   app = await mkdtemp(join(tmpdir(), 'gankit-two-tfjs-'));
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));

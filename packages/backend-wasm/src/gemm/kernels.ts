@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError } from '../../errors';
+import { GanKitError } from '@gankit/core';
 import { asWasmBackend, heapF32, requireInput, runStockKernel, type KernelArgs, type WasmBackend } from '../wasm-backend';
 import { convGemmRuntime, type ConvGemmRuntime, type Region } from './runtime';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GanKitError } from '../errors';
+import { GanKitError } from '@gankit/core';
 import { registerWasmTrainingKernels, setTransposedConvStrategy, setWasmConvEngine, setWasmConvThreads, useWasmKernel, type TransposedConvStrategy, type WasmConvEngine } from './index';
 import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
 

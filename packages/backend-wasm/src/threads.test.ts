@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { GanKitError } from '../errors';
+import { initBackend } from './backend';
+import { GanKitError } from '@gankit/core';
 import { enableWasmThreads, wasmThreadsCount } from './index';
 import { normalValues, relativeMaxError, valuesOn } from './test-utils';
 
