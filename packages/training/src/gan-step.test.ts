@@ -249,14 +249,13 @@ describe('lazy regularization', () => {
 describe('the augment hook', () => {
   it('sees reals and fakes in the D step (and in the critic of its regularizers) and fakes in the G step', () => {
     const calls: string[] = [];
-    let real: tf.Tensor | undefined;
+    const batch = realBatch(createRng(1));
+    const real = batch.images;
     const augment = (x: tf.Tensor) => {
       calls.push(x === real ? 'real' : 'other');
       return tf.reverse(x, 2); // a deterministic horizontal flip
     };
     const gan = createGanStep({ ...stepOptions(), augment, regularizers: [{ name: 'probe', penalty: ({ critic, real: r }) => tf.mean(critic(r)) }] });
-    const batch = realBatch(createRng(1));
-    real = batch.images;
     disposeScalars(gan.discriminatorStep(batch));
     expect(calls).toEqual(['real', 'other', 'real']); // D(aug(x)), D(aug(G(z))), the regularizer's critic(x)
     calls.length = 0;
