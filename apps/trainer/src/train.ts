@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, atomicWriteFile, outOfMemoryError, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type BackendInfo, type NamedTensor, type Rng, type RngState } from '@gankit/core';
-import { loadTrainingState, saveTrainingState, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
+import { GanKitError, outOfMemoryError, createRng, fileError, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
+import { initBackend, defaultWasmThreads, type BackendInfo } from '@gankit/backend-wasm';
+import { atomicWriteFile, encodePng, loadWeightsMap, saveWeightsMap } from '@gankit/core/node';
+import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
+import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 import { callModel, disposeScalars, labelBatch, latentBatch, modelInputs, readScalars, type StepScalars } from '@gankit/training';
 import { buildComponents, exportGenerator } from './build';
 import type { Components, RunRngs } from './components';
@@ -440,7 +442,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const cpuStart = process.cpuUsage();
   const reporter = options.reporter;
   if (options.resume) await checkResumable(config, options.out);
-  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
+  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? defaultWasmThreads() : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
   if (backend.warning) reporter?.info(`warning: ${backend.warning}`, { warning: backend.warning });

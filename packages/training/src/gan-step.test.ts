@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, initBackend, type Rng } from '@gankit/core';
+import { GanKitError, createRng, type Rng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { getLoss, gradientPenalty } from '@gankit/losses';
 import { mlpDiscriminator, mlpGenerator } from '@gankit/models';
 import { ExponentialMovingAverage, adam } from '@gankit/optimizers';
