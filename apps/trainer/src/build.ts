@@ -190,7 +190,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
   const rngRoot = createRng(config.seed);
-  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork() };
+  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
   const regularizers: DiscriminatorRegularizer[] = [
     ...(reg.gradientPenalty > 0 ? [gradientPenaltyRegularizer({ lambda: reg.gradientPenalty, rng: rngs.penalty })] : []),
     ...(reg.r1 > 0 ? [r1Regularizer({ gamma: reg.r1, interval: reg.r1Every })] : []),

@@ -25,6 +25,8 @@ export interface RunRngs {
   latent: Rng;
   penalty: Rng;
   labels: Rng;
+  /** The loss's label-flip stream (only when `loss.flipProbability` > 0). */
+  loss?: Rng;
 }
 
 /** Everything the loop trains, built from a config by the library packages. */

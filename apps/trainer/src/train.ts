@@ -9,7 +9,7 @@ import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optim
 import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 import { callModel, disposeScalars, labelBatch, latentBatch, modelInputs, readScalars, type StepScalars } from '@gankit/training';
 import { buildComponents, exportGenerator } from './build';
-import type { Components, RunRngs } from './components';
+import type { Components } from './components';
 import { deepMerge, validateConfig, type ConfigOverrides, type TrainConfig } from './config';
 import type { ProgressEvent, ProgressReporter } from './progress';
 import { commandLine, reportVersions, writeReport, type RunInfo } from './report';
@@ -75,7 +75,8 @@ export type { RunRngs } from './components';
 /** The state file of a checkpoint. */
 interface CheckpointState {
   step: number;
-  rngs: Record<keyof RunRngs, RngState>;
+  /** `loss` only for runs with label flipping (checkpoints before 0.2 lack it: their flips restart on resume). */
+  rngs: Record<'latent' | 'penalty' | 'labels', RngState> & { loss?: RngState };
   data: unknown;
   /** D steps done: always step × n_critic (written for trainers before 0.2, which read it; ignored on resume). */
   dSteps?: number;
@@ -199,6 +200,7 @@ async function restoreCheckpoint(c: Components, dir: string): Promise<Checkpoint
   c.rngs.latent.setState(state.rngs.latent);
   c.rngs.penalty.setState(state.rngs.penalty);
   c.rngs.labels.setState(state.rngs.labels);
+  if (state.rngs.loss !== undefined) c.rngs.loss?.setState(state.rngs.loss);
   // The D-step count (lazy regularization intervals) is derived: step × n_critic.
   c.step.steps = state.step;
   return state;
@@ -354,7 +356,7 @@ class TrainingRun {
     if (this.best?.step === step) await writeBest(this.paths, this.best);
     const state: CheckpointState = {
       step,
-      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState() },
+      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState(), ...(c.rngs.loss && { loss: c.rngs.loss.getState() }) },
       data: c.data.getState(),
       dSteps: c.step.discriminatorSteps,
       elapsedSeconds: this.elapsedSeconds,
