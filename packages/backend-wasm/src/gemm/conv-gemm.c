@@ -138,11 +138,24 @@ static void pack_a(int mc, int kc, const float* a, size_t rs, size_t cs, float* 
     int rows = mc - i0 < MR ? mc - i0 : MR;
     const float* src = a + (size_t)i0 * rs;
     if (rows == MR && cs == 1) {
-      for (int p = 0; p < kc; p++) {
-        out[0] = src[p];
-        out[1] = src[rs + p];
-        out[2] = src[2 * rs + p];
-        out[3] = src[3 * rs + p];
+      /* 4 rows × 4 depths at a time: four loads, a 4×4 transpose in registers, four stores */
+      const float *s0 = src, *s1 = src + rs, *s2 = src + 2 * rs, *s3 = src + 3 * rs;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        v128_t r0 = wasm_v128_load(s0 + p), r1 = wasm_v128_load(s1 + p), r2 = wasm_v128_load(s2 + p), r3 = wasm_v128_load(s3 + p);
+        v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        wasm_v128_store(out, wasm_i64x2_shuffle(t0, t2, 0, 2));
+        wasm_v128_store(out + 4, wasm_i64x2_shuffle(t0, t2, 1, 3));
+        wasm_v128_store(out + 8, wasm_i64x2_shuffle(t1, t3, 0, 2));
+        wasm_v128_store(out + 12, wasm_i64x2_shuffle(t1, t3, 1, 3));
+        out += 4 * MR;
+      }
+      for (; p < kc; p++) {
+        out[0] = s0[p];
+        out[1] = s1[p];
+        out[2] = s2[p];
+        out[3] = s3[p];
         out += MR;
       }
     } else if (rows == MR && rs == 1) {
