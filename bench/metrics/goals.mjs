@@ -105,7 +105,9 @@ try {
     await initBackend({ backend: 'wasm', threads });
     const extractor = await inceptionV3({ weightsPath: weights.path, maxBatch: BATCH });
     const all = tf.tensor4d(pixels, [IMAGES, SIZE, SIZE, 3], 'int32');
-    await extractor.extract(tf.slice(all, [0, 0, 0, 0], [Math.min(BATCH, IMAGES), -1, -1, -1])); // warm-up (and a leaked slice, fine here)
+    const warm = tf.slice(all, [0, 0, 0, 0], [Math.min(BATCH, IMAGES), -1, -1, -1]);
+    await extractor.extract(warm); // warm-up
+    warm.dispose();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < IMAGES; i += BATCH) {
