@@ -153,6 +153,29 @@ describe('configureWasm', () => {
     expect(three.map((v) => Array.from(v))).toEqual(one.map((v) => Array.from(v)));
   });
 
+  it('fuses bias + relu/relu6/leakyrelu into the GEMM bit-identically to conv, add and activation, on 1 and 3 threads, across its 256-deep and 1024-column blocks', async () => {
+    const xShape: [number, number, number, number] = [2, 9, 9, 40];
+    const filterShape: [number, number, number, number] = [3, 3, 40, 1030];
+    const [x, filter, bias] = [normalValues(140, 2 * 9 * 9 * 40), normalValues(141, 9 * 40 * 1030), normalValues(142, 1030)];
+    const activations = ['linear', 'relu', 'relu6', 'leakyrelu'] as const;
+    const fused = (): tf.Tensor[] =>
+      activations.map((activation) =>
+        tf.fused.conv2d({ x: tf.tensor4d(x, xShape), filter: tf.tensor4d(filter, filterShape), strides: 1, pad: 'same', bias: tf.tensor1d(bias), activation, leakyreluAlpha: 0.2 }),
+      );
+    const separate = (): tf.Tensor[] => {
+      const y = tf.add(tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape), 1, 'same'), tf.tensor1d(bias));
+      return [y, tf.relu(y), tf.relu6(y), tf.leakyRelu(y, 0.2)];
+    };
+    const results: number[][][] = [];
+    for (const threads of [1, 3]) {
+      expect((await configureWasm({ threads })).threads).toBe(threads);
+      results.push((await valuesOn('wasm', fused)).map((v) => Array.from(v)), (await valuesOn('wasm', separate)).map((v) => Array.from(v)));
+    }
+    await configureWasm({ threads: 1 });
+    // (the unfused conv is checked against cpu above and below; cpu's conv takes too long at this size)
+    for (const other of results.slice(1)) expect(other).toEqual(results[0]);
+  });
+
   it('rejects a conv thread count that is not a positive integer with INVALID_ARGUMENT', async () => {
     for (const bad of [0, 1.5, -2, Number.NaN]) await expect(configureWasm({ threads: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

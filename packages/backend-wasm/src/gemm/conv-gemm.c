@@ -30,9 +30,12 @@ static void zero(float* p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = 0.0f;
 }
 
-/* acc(MR×NR) = Ap(kc×MR panel) · Bp(kc×NR panel); C += acc (or only its rows < m, cols < n, via `tile`). */
+/*
+ * acc(MR×NR) = Ap(kc×MR panel) · Bp(kc×NR panel); C += acc (or only its rows < m, cols < n, via `tile`).
+ * `first`: C is not read but set to 0 + acc (what zeroing C and adding gives, without the zeroing pass).
+ */
 static void micro_kernel(int kc, const float* restrict a, const float* restrict b, float* restrict c, int ldc,
-                         int m, int n, float* restrict tile) {
+                         int m, int n, float* restrict tile, int first) {
   v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
   for (int p = 0; p < kc; p++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
@@ -53,6 +56,21 @@ static void micro_kernel(int kc, const float* restrict a, const float* restrict 
   }
   if (m == MR && n == NR) {
     float* r = c;
+    if (first) {
+      const v128_t z = wasm_f32x4_splat(0.0f);
+      wasm_v128_store(r, wasm_f32x4_add(z, a00));
+      wasm_v128_store(r + 4, wasm_f32x4_add(z, a01));
+      r += ldc;
+      wasm_v128_store(r, wasm_f32x4_add(z, a10));
+      wasm_v128_store(r + 4, wasm_f32x4_add(z, a11));
+      r += ldc;
+      wasm_v128_store(r, wasm_f32x4_add(z, a20));
+      wasm_v128_store(r + 4, wasm_f32x4_add(z, a21));
+      r += ldc;
+      wasm_v128_store(r, wasm_f32x4_add(z, a30));
+      wasm_v128_store(r + 4, wasm_f32x4_add(z, a31));
+      return;
+    }
     wasm_v128_store(r, wasm_f32x4_add(wasm_v128_load(r), a00));
     wasm_v128_store(r + 4, wasm_f32x4_add(wasm_v128_load(r + 4), a01));
     r += ldc;
@@ -75,7 +93,43 @@ static void micro_kernel(int kc, const float* restrict a, const float* restrict 
   wasm_v128_store(tile + 24, a30);
   wasm_v128_store(tile + 28, a31);
   for (int i = 0; i < m; i++)
-    for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] += tile[i * NR + j];
+    for (int j = 0; j < n; j++) {
+      float* x = c + (size_t)i * ldc + j;
+      *x = (first ? 0.0f : *x) + tile[i * NR + j];
+    }
+}
+
+/* One element of the epilogue: act(v + bias); act: 0 linear, 1 relu, 2 relu6, 3 leaky relu (alpha). */
+static inline float epilogue_scalar(float v, int act, float alpha) {
+  if (act == 1) return v > 0.0f ? v : 0.0f;
+  if (act == 2) return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+  if (act == 3) return v > 0.0f ? v : alpha * v;
+  return v;
+}
+
+/* The same on 4 lanes, lane for lane the same result (compare + select, no min/max). */
+static inline v128_t epilogue_vector(v128_t v, int act, v128_t alpha) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  if (act == 1) return wasm_v128_bitselect(v, zero, wasm_f32x4_gt(v, zero));
+  if (act == 2) {
+    const v128_t six = wasm_f32x4_splat(6.0f);
+    v128_t capped = wasm_v128_bitselect(v, six, wasm_f32x4_lt(v, six));
+    return wasm_v128_bitselect(capped, zero, wasm_f32x4_gt(v, zero));
+  }
+  if (act == 3) return wasm_v128_bitselect(v, wasm_f32x4_mul(alpha, v), wasm_f32x4_gt(v, zero));
+  return v;
+}
+
+/* row[0..n) = act(row + bias[0..n)) (bias may be null). */
+static void epilogue_row(float* restrict row, const float* restrict bias, int n, int act, float alpha) {
+  const v128_t va = wasm_f32x4_splat(alpha);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    v128_t v = wasm_v128_load(row + j);
+    if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+    wasm_v128_store(row + j, epilogue_vector(v, act, va));
+  }
+  for (; j < n; j++) row[j] = epilogue_scalar(row[j] + (bias ? bias[j] : 0.0f), act, alpha);
 }
 
 /* Packs rows [0, mc) × depth [0, kc) of A (element (i, p) at a[i*rs + p*cs]) into MR-row panels, zero-padded. */
@@ -84,11 +138,24 @@ static void pack_a(int mc, int kc, const float* a, size_t rs, size_t cs, float* 
     int rows = mc - i0 < MR ? mc - i0 : MR;
     const float* src = a + (size_t)i0 * rs;
     if (rows == MR && cs == 1) {
-      for (int p = 0; p < kc; p++) {
-        out[0] = src[p];
-        out[1] = src[rs + p];
-        out[2] = src[2 * rs + p];
-        out[3] = src[3 * rs + p];
+      /* 4 rows × 4 depths at a time: four loads, a 4×4 transpose in registers, four stores */
+      const float *s0 = src, *s1 = src + rs, *s2 = src + 2 * rs, *s3 = src + 3 * rs;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        v128_t r0 = wasm_v128_load(s0 + p), r1 = wasm_v128_load(s1 + p), r2 = wasm_v128_load(s2 + p), r3 = wasm_v128_load(s3 + p);
+        v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        wasm_v128_store(out, wasm_i64x2_shuffle(t0, t2, 0, 2));
+        wasm_v128_store(out + 4, wasm_i64x2_shuffle(t0, t2, 1, 3));
+        wasm_v128_store(out + 8, wasm_i64x2_shuffle(t1, t3, 0, 2));
+        wasm_v128_store(out + 12, wasm_i64x2_shuffle(t1, t3, 1, 3));
+        out += 4 * MR;
+      }
+      for (; p < kc; p++) {
+        out[0] = s0[p];
+        out[1] = s1[p];
+        out[2] = s2[p];
+        out[3] = s3[p];
         out += MR;
       }
     } else if (rows == MR && rs == 1) {
@@ -132,20 +199,31 @@ __attribute__((export_name("sgemm_scratch_bytes"))) size_t sgemm_scratch_bytes(v
 }
 
 /*
- * C (M×N, row stride ldc) = A·B, or C += A·B when `accumulate`. A(i, p) = a[i*rsa + p*csa],
- * B(p, j) = b[p*rsb + j*csb]. `work`: sgemm_scratch_bytes() bytes, 16-byte aligned.
+ * C (M×N, row stride ldc) = A·B, or C += A·B when `accumulate`, then, when `bias` or `act` is set, C = act(C + bias)
+ * (bias: N floats per column; act: 0 linear, 1 relu, 2 relu6, 3 leaky relu with `alpha`), applied to each tile right after its last depth block
+ * while it is in cache. A(i, p) = a[i*rsa + p*csa], B(p, j) = b[p*rsb + j*csb].
+ * `work`: sgemm_scratch_bytes() bytes, 16-byte aligned.
  */
-__attribute__((export_name("sgemm"))) void sgemm(int M, int N, int K, const float* a, size_t rsa, size_t csa,
-                                                 const float* b, size_t rsb, size_t csb, float* c, int ldc,
-                                                 int accumulate, float* work) {
-  if (!accumulate)
-    for (int i = 0; i < M; i++) zero(c + (size_t)i * ldc, (size_t)N);
+__attribute__((export_name("sgemm_epilogue"))) void sgemm_epilogue(int M, int N, int K, const float* a, size_t rsa,
+                                                                   size_t csa, const float* b, size_t rsb, size_t csb,
+                                                                   float* c, int ldc, int accumulate, float* work,
+                                                                   const float* bias, int act, float alpha) {
+  const int epilogue = bias != 0 || act != 0;
+  if (K == 0) {
+    for (int i = 0; i < M; i++) {
+      if (!accumulate) zero(c + (size_t)i * ldc, (size_t)N);
+      if (epilogue) epilogue_row(c + (size_t)i * ldc, bias, N, act, alpha);
+    }
+    return;
+  }
   float* ap = work;
   float* bp = work + MC * KC;
   for (int jc = 0; jc < N; jc += NC) {
     int nc = N - jc < NC ? N - jc : NC;
     for (int pc = 0; pc < K; pc += KC) {
       int kc = K - pc < KC ? K - pc : KC;
+      int first = pc == 0 && !accumulate;
+      int last = pc + kc >= K;
       pack_b(kc, nc, b + (size_t)pc * rsb + (size_t)jc * csb, rsb, csb, bp);
       for (int ic = 0; ic < M; ic += MC) {
         int mc = M - ic < MC ? M - ic : MC;
@@ -154,13 +232,22 @@ __attribute__((export_name("sgemm"))) void sgemm(int M, int N, int K, const floa
           int n = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int m = mc - ir < MR ? mc - ir : MR;
-            micro_kernel(kc, ap + (size_t)ir * kc, bp + (size_t)jr * kc, c + (size_t)(ic + ir) * ldc + jc + jr, ldc,
-                         m, n, bp + KC * NC);
+            float* ct = c + (size_t)(ic + ir) * ldc + jc + jr;
+            micro_kernel(kc, ap + (size_t)ir * kc, bp + (size_t)jr * kc, ct, ldc, m, n, bp + KC * NC, first);
+            if (last && epilogue)
+              for (int i = 0; i < m; i++) epilogue_row(ct + (size_t)i * ldc, bias ? bias + jc + jr : 0, n, act, alpha);
           }
         }
       }
     }
   }
+}
+
+/* C (M×N, row stride ldc) = A·B, or C += A·B when `accumulate` (sgemm_epilogue without an epilogue). */
+__attribute__((export_name("sgemm"))) void sgemm(int M, int N, int K, const float* a, size_t rsa, size_t csa,
+                                                 const float* b, size_t rsb, size_t csb, float* c, int ldc,
+                                                 int accumulate, float* work) {
+  sgemm_epilogue(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, work, 0, 0, 0.0f);
 }
 
 /* Convolution geometry, filled by the caller (int32 fields, in this order). */
@@ -226,19 +313,4 @@ __attribute__((export_name("col2im"))) void col2im(const conv_geometry* g, const
           }
         }
       }
-}
-
-/* y[r][c] = act(y[r][c] + bias[c]) over rows × cols; act: 0 linear, 1 relu, 2 relu6, 3 leaky relu (alpha). */
-__attribute__((export_name("bias_activation"))) void bias_activation(float* y, int rows, int cols, const float* bias,
-                                                                     int act, float alpha) {
-  for (int r = 0; r < rows; r++) {
-    float* row = y + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) {
-      float v = row[c] + (bias ? bias[c] : 0.0f);
-      if (act == 1) v = v > 0.0f ? v : 0.0f;
-      else if (act == 2) v = v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
-      else if (act == 3) v = v > 0.0f ? v : alpha * v;
-      row[c] = v;
-    }
-  }
 }

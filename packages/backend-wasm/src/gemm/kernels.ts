@@ -53,10 +53,27 @@ function copyOut(rt: ConvGemmRuntime, backend: WasmBackend, region: Region, shap
   return out;
 }
 
-/** C (+)= A·B (see conv-gemm.c `sgemm`; pointers in bytes) with the rows of C split over the runtime's threads. */
-function parallelGemm(rt: ConvGemmRuntime, scratch: number[], m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, accumulate = false): void {
+/** A GEMM epilogue in the runtime's memory: the bias region's pointer (0: none), activation code and alpha. */
+interface GemmEpilogue {
+  bias: number;
+  activation: number;
+  alpha: number;
+}
+
+/**
+ * C (+)= A·B (see conv-gemm.c `sgemm`; pointers in bytes) with the rows of C split over the runtime's threads; with an
+ * epilogue, C = act(C + bias) applied by each thread to its tiles as they are finished (`sgemm_epilogue`).
+ */
+function parallelGemm(rt: ConvGemmRuntime, scratch: number[], m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, accumulate = false, epilogue?: GemmEpilogue): void {
   const ranges = rt.split(m, 4, MIN_ROWS_PER_THREAD);
-  rt.parallel(ranges.map(([r0, r1], t) => ({ fn: 'sgemm', args: [r1 - r0, n, k, a + 4 * r0 * rsa, rsa, csa, b, rsb, csb, c + 4 * r0 * n, n, accumulate ? 1 : 0, scratch[t] ?? 0] })));
+  const tail = epilogue ? [epilogue.bias, epilogue.activation, epilogue.alpha] : [];
+  rt.parallel(ranges.map(([r0, r1], t) => ({ fn: epilogue ? 'sgemm_epilogue' : 'sgemm', args: [r1 - r0, n, k, a + 4 * r0 * rsa, rsa, csa, b, rsb, csb, c + 4 * r0 * n, n, accumulate ? 1 : 0, scratch[t] ?? 0, ...tail] })));
+}
+
+/** The GEMM epilogue of a fused op (undefined when there is nothing to apply). */
+function gemmEpilogue(epilogue: Epilogue | undefined, biasRegion: Region): GemmEpilogue | undefined {
+  if (!epilogue || (!epilogue.bias && epilogue.activation === 0)) return undefined;
+  return { bias: epilogue.bias ? biasRegion.ptr : 0, activation: epilogue.activation, alpha: epilogue.alpha };
 }
 
 /** im2col or col2im of `images` images (the regions hold just those) split over the runtime's threads. */
@@ -109,7 +126,7 @@ function writeGeometry(rt: ConvGemmRuntime, region: Region, info: tf.backend_uti
   rt.i32(region).set(geometryInts(info));
 }
 
-/** Bias + activation fused into the conv epilogue (conv-gemm.c `bias_activation` codes). */
+/** Bias + activation fused into the conv epilogue (activation codes of conv-gemm.c `sgemm_epilogue`). */
 export interface Epilogue {
   bias?: tf.TensorInfo;
   activation: 0 | 1 | 2 | 3;
@@ -143,8 +160,7 @@ export function gemmConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Te
       parallelImages(rt, 'im2col', geometry, images, col, count);
     }
     const m = count * rows;
-    parallelGemm(rt, scratch, m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr);
-    if (epilogue && (bias || epilogue.activation !== 0)) rt.kernels.bias_activation(y.ptr, m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
+    parallelGemm(rt, scratch, m, n, k, col.ptr, k, 1, w.ptr, n, 1, y.ptr, false, gemmEpilogue(epilogue, biasRegion));
     copyOutInto(rt, backend, y, out, n0 * rows * n, m * n);
   });
   return out;
@@ -251,14 +267,12 @@ export function gemmMatMul(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorI
   const [aRegion, bRegion, out, biasRegion] = regions as [Region, Region, Region, Region];
   copyIn(rt, backend, a, aRegion);
   copyIn(rt, backend, b, bRegion);
+  if (bias) copyIn(rt, backend, bias, biasRegion);
   const [rsa, csa] = transposeA ? [1, m] : [k, 1];
   const [rsb, csb] = transposeB ? [1, k] : [n, 1];
+  const fused = gemmEpilogue(epilogue, biasRegion);
   for (let i = 0; i < batches; i++) {
-    parallelGemm(rt, scratch, m, n, k, aRegion.ptr + 4 * i * m * k, rsa, csa, bRegion.ptr + 4 * i * k * n, rsb, csb, out.ptr + 4 * i * m * n);
-  }
-  if (epilogue && (bias || epilogue.activation !== 0)) {
-    if (bias) copyIn(rt, backend, bias, biasRegion);
-    rt.kernels.bias_activation(out.ptr, batches * m, n, bias ? biasRegion.ptr : 0, epilogue.activation, epilogue.alpha);
+    parallelGemm(rt, scratch, m, n, k, aRegion.ptr + 4 * i * m * k, rsa, csa, bRegion.ptr + 4 * i * k * n, rsb, csb, out.ptr + 4 * i * m * n, false, fused);
   }
   return copyOut(rt, backend, out, [...batchDims, m, n]);
 }

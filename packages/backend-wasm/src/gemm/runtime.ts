@@ -8,9 +8,9 @@ interface ConvGemmExports {
   __heap_base: { value: number };
   sgemm_scratch_bytes: () => number;
   sgemm: (...args: number[]) => void;
+  sgemm_epilogue: (...args: number[]) => void;
   im2col: (geometry: number, x: number, col: number, n0: number, n1: number) => void;
   col2im: (geometry: number, col: number, dx: number, n0: number, n1: number) => void;
-  bias_activation: (y: number, rows: number, cols: number, bias: number, act: number, alpha: number) => void;
 }
 
 const MAX_PAGES = 65536;
@@ -19,7 +19,7 @@ const ALIGN = 64;
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 /** The kernels a thread can be given. */
-const PARALLEL_KERNELS = ['sgemm', 'im2col', 'col2im'] as const;
+const PARALLEL_KERNELS = ['sgemm', 'sgemm_epilogue', 'im2col', 'col2im'] as const;
 export type { ThreadJob };
 
 /** A region of the kernels' linear memory, in bytes. */
