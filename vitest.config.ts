@@ -8,6 +8,7 @@ const dirs = {
   models: 'packages/models',
   data: 'packages/data',
   metrics: 'packages/metrics',
+  augment: 'packages/augment',
   trainer: 'apps/trainer',
   eval: 'apps/eval',
 } as const;
