@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, createRng, fileSystem, type Rng } from '@gankit/core';
-import { cifar10, createPipeline, fashionMnist, idxSource, imageFolder, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { cifar10, createPipeline, fashionMnist, idxSource, imageFolder, limitSource, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
 import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
@@ -28,12 +28,6 @@ export async function loadSource(config: TrainConfig): Promise<ImageSource> {
     case 'cifar10':
       return cifar10({ dir: needPath(), split: d.split });
   }
-}
-
-/** The first `limit` examples of a random-access source. */
-function limited(source: ImageSource, limit: number | undefined): ImageSource {
-  if (limit === undefined || source.length === undefined || limit >= source.length) return source;
-  return { ...source, length: limit, examples: source.examples.bind(source), ...(source.get && { get: source.get.bind(source) }) };
 }
 
 /** A `@gankit/data` pipeline behind the loop's BatchStream interface; restoring a position recreates it there. */
@@ -171,7 +165,8 @@ function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions 
 
 /** Builds models, losses, optimisers and the data stream from a config with the library packages. */
 export async function buildComponents(config: TrainConfig): Promise<Components> {
-  const source = limited(await loadSource(config), config.data.limit);
+  const loaded = await loadSource(config);
+  const source = config.data.limit === undefined ? loaded : await limitSource(loaded, config.data.limit, config.data.limitSeed ?? config.seed);
   const gan = createGan(ganOptions(config, source));
   const seeds = createRng(config.seed ^ 0x1d2c3b4a);
   const lossRng = seeds.fork();

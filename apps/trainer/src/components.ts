@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
 import type { Rng } from '@gankit/core';
+import type { Augmenter } from '@gankit/augment';
 
 /** One batch of real data: images in [-1, 1] `[B, H, W, C]` and, for labelled data, int32 labels `[B]`. */
 export interface Batch {
@@ -60,5 +61,7 @@ export interface Components {
   ema?: ExponentialMovingAverage;
   data: BatchStream;
   evaluator?: Evaluator;
+  /** Discriminator augmentation (DiffAugment or ADA), set by the loop from `config.augment` with its own Rng. */
+  augmenter?: Augmenter;
   dispose(): void;
 }

@@ -82,7 +82,7 @@ describe('one gradient-penalty step on wasm (mnist-wgan-gp at its full width)', 
       config.data.limit = 64;
       const c = await buildComponents(config);
       const batch = await c.data.next();
-      const rngs = { latent: createRng(1), penalty: createRng(2), labels: createRng(3) };
+      const rngs = { latent: createRng(1), penalty: createRng(2), labels: createRng(3), augment: createRng(4) };
       const z = tf.tensor2d(rngs.latent.normalArray(batchSize * c.latentDim), [batchSize, c.latentDim]);
       const fake = tf.tidy(() => callModel(c.generator, generatorInputs(c, z, undefined), true)[0]!);
       // tf.profile tracks tf.memory().numBytes on every allocation inside the step: its peak is the step's peak. (It

@@ -18,7 +18,7 @@ const config = validateConfig({
   optimizers: { generator: { learningRate: 0.01, beta1: 0.5 }, discriminator: { learningRate: 0.01, beta1: 0.5 } },
   training: { steps: 2, batchSize: 4 },
 });
-const rngs = (): RunRngs => ({ latent: createRng(1), penalty: createRng(2), labels: createRng(3) });
+const rngs = (): RunRngs => ({ latent: createRng(1), penalty: createRng(2), labels: createRng(3), augment: createRng(4) });
 
 it('the shared generator forward gives the same updates as a D step then a G step with its own forward on the same z', async () => {
   const [shared, separate] = [await buildComponents(config), await buildComponents(config)];

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, atomicWriteFile, canPauseGradientTape, lowMemoryVariableGrads, outOfMemoryError, outsideGradientTape, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
+import { createAugmenter, type AdaControllerState } from '@gankit/augment';
 import { clipByGlobalNorm, clipWeights, loadTrainingState, saveTrainingState, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
 import { buildComponents, exportGenerator } from './build';
 import type { Batch, Components } from './components';
@@ -71,6 +72,8 @@ export interface RunRngs {
   latent: Rng;
   penalty: Rng;
   labels: Rng;
+  /** Augmentation parameters (DiffAugment / ADA). */
+  augment: Rng;
 }
 
 /** The state file of a checkpoint. */
@@ -79,6 +82,8 @@ interface CheckpointState {
   rngs: Record<keyof RunRngs, RngState>;
   data: unknown;
   dSteps: number;
+  /** ADA's controller (p, its sign accumulator), when the run uses ADA. */
+  ada?: AdaControllerState;
   elapsedSeconds: number;
 }
 
@@ -174,10 +179,13 @@ export function discriminatorUpdate(
 ): void {
   const critic = (x: tf.Tensor, cond?: tf.Tensor) => callModel(c.discriminator, discriminatorInputs(c, x, cond), true)[0] as tf.Tensor;
   const condition = c.discriminatorInputs.includes('labels') ? batch.labels : undefined;
+  const augment = (x: tf.Tensor) => (c.augmenter ? c.augmenter.augment(x as tf.Tensor4D) : x);
   const { value, grads } = lowMemoryVariableGrads(() => {
-    const realOut = callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true);
-    const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, fakeLabels), true);
+    const realOut = callModel(c.discriminator, discriminatorInputs(c, augment(batch.images), batch.labels), true);
+    const fakeOut = callModel(c.discriminator, discriminatorInputs(c, augment(fake), fakeLabels), true);
     let loss = c.loss.discriminator(realOut[0] as tf.Tensor, fakeOut[0] as tf.Tensor);
+    // ADA's overfitting heuristic needs sign(D(x_real)) of every D step, not only of logged ones.
+    if (c.augmenter?.controller) kept.ada_sign_sum = tf.keep(tf.sum(tf.sign(realOut[0] as tf.Tensor)));
     if (read) {
       kept.d_real = tf.keep(tf.mean(realOut[0] as tf.Tensor));
       kept.d_fake = tf.keep(tf.mean(fakeOut[0] as tf.Tensor));
@@ -206,8 +214,9 @@ export function discriminatorUpdate(
 
 /** G's loss on its own samples `fake` from the current D (plus the ACGAN term); D(real) only for relativistic losses. */
 export function generatorLoss(c: Components, config: TrainConfig, batch: Batch, fake: tf.Tensor, labels: tf.Tensor1D | undefined, read: boolean, kept: StepScalars): tf.Scalar {
-  const fakeOut = callModel(c.discriminator, discriminatorInputs(c, fake, labels), true);
-  const realLogits = c.generatorNeedsRealLogits ? (callModel(c.discriminator, discriminatorInputs(c, batch.images, batch.labels), true)[0] as tf.Tensor) : undefined;
+  const augment = (x: tf.Tensor) => (c.augmenter ? c.augmenter.augment(x as tf.Tensor4D) : x);
+  const fakeOut = callModel(c.discriminator, discriminatorInputs(c, augment(fake), labels), true);
+  const realLogits = c.generatorNeedsRealLogits ? (callModel(c.discriminator, discriminatorInputs(c, augment(batch.images), batch.labels), true)[0] as tf.Tensor) : undefined;
   let loss = c.loss.generator(fakeOut[0] as tf.Tensor, realLogits);
   if (c.auxiliary && c.auxLoss && labels) {
     const aux = c.auxLoss(fakeOut[1] as tf.Tensor, labels);
@@ -410,7 +419,18 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const c = await buildComponents(config);
   const fixed = fixedSamples(c, config);
   const rngRoot = createRng(config.seed);
-  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork() };
+  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), augment: rngRoot.fork() };
+  if (config.augment) c.augmenter = createAugmenter(config.augment, rngs.augment);
+  const ada = c.augmenter?.controller;
+  /** Feeds ADA's controller the D step's sign(D(x_real)) sum (removed from the step's scalars). */
+  const observeRealSigns = (scalars: StepScalars, n: number) => {
+    const signs = scalars.ada_sign_sum;
+    if (signs === undefined) return;
+    delete scalars.ada_sign_sum;
+    const sum = signs.dataSync()[0] as number;
+    signs.dispose();
+    ada?.updateSigns(sum, n);
+  };
   const evalRng = createRng(config.seed ^ 0xe7a1);
   let tb: EventFileWriter | undefined;
   try {
@@ -428,6 +448,11 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       rngs.latent.setState(state.rngs.latent);
       rngs.penalty.setState(state.rngs.penalty);
       rngs.labels.setState(state.rngs.labels);
+      if (state.rngs.augment) rngs.augment.setState(state.rngs.augment);
+      if (ada) {
+        if (!state.ada) throw new GanKitError('FILE_MISMATCH', `${checkpointDir(paths, lastCheckpoint)} has no ADA state; the run config asks for augment.ada (was the checkpoint written without it?)`);
+        ada.setState(state.ada);
+      }
       await truncateMetricsAfter(paths, step);
       reporter?.info(`resumed from ${checkpointDir(paths, step)} at step ${step}`, { resumedFrom: step });
     } else if (options.resume) {
@@ -451,9 +476,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     const checkpointNow = async () => {
       const state: CheckpointState = {
         step,
-        rngs: { latent: rngs.latent.getState(), penalty: rngs.penalty.getState(), labels: rngs.labels.getState() },
+        rngs: { latent: rngs.latent.getState(), penalty: rngs.penalty.getState(), labels: rngs.labels.getState(), augment: rngs.augment.getState() },
         data: c.data.getState(),
         dSteps,
+        ...(ada && { ada: ada.getState() }),
         elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
       };
       await saveCheckpoint(c, paths, state);
@@ -522,6 +548,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           const batch = await c.data.next();
           dSteps++;
           scalars = sharedStep(c, config, rngs, batch, dSteps, read);
+          observeRealSigns(scalars, batch.images.shape[0]);
           disposeBatch(batch);
         } else {
           let dScalars: StepScalars = {};
@@ -531,6 +558,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
             dSteps++;
             disposeScalars(dScalars);
             dScalars = discriminatorStep(c, config, rngs, batch, dSteps, read && k === config.training.nCritic - 1);
+            observeRealSigns(dScalars, batch.images.shape[0]);
             if (lastBatch) disposeBatch(lastBatch);
             lastBatch = batch;
           }
@@ -550,6 +578,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           windowStart = now;
           windowImages = 0;
           const record: MetricsRecord = { step, ...values, lr_g: lrG, lr_d: lrD, images_per_sec: imagesPerSec, time: Date.now() / 1000 };
+          if (ada) {
+            record.ada_p = ada.p;
+            if (ada.lastRt !== null) record.ada_rt = ada.lastRt;
+          }
           if (doEval && c.evaluator) {
             phase = 'the evaluation';
             const scores = await generate(c, () => (c.evaluator as NonNullable<Components['evaluator']>).evaluate(generatorSampler(c, evalRng), log.evalSamples));

@@ -74,9 +74,19 @@ export class AdaController {
    */
   update(realLogits: ArrayLike<number>): boolean {
     if (realLogits.length === 0) throw new GanKitError('INVALID_ARGUMENT', 'ADA update: no real logits; expected D(x_real) for the batch');
+    let sum = 0;
+    for (let i = 0; i < realLogits.length; i++) sum += Math.sign(realLogits[i]!);
+    return this.updateSigns(sum, realLogits.length);
+  }
+
+  /** `update` from the sum of sign(D(x_real)) over a batch of `count` real images (read back as one number). */
+  updateSigns(signSum: number, count: number): boolean {
+    if (!Number.isFinite(signSum) || !Number.isInteger(count) || count < 1 || Math.abs(signSum) > count) {
+      throw new GanKitError('INVALID_ARGUMENT', `ADA update: sign sum ${signSum} over ${count} images; expected a finite sum within ±count and count ≥ 1`);
+    }
     const s = this.state;
-    for (let i = 0; i < realLogits.length; i++) s.signSum += Math.sign(realLogits[i]!);
-    s.signCount += realLogits.length;
+    s.signSum += signSum;
+    s.signCount += count;
     s.stepsSinceAdjust += 1;
     if (s.stepsSinceAdjust < this.interval) return false;
     const rt = s.signSum / s.signCount;

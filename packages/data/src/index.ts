@@ -15,4 +15,4 @@ export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch
 export { type NpySourceOptions, npySource } from './npy-source';
 export { type InflateBoundedOptions, inflateBounded } from './inflate';
 export { type ZipEntry, readZipEntries, zipEntryBytes } from './zip';
-export { randomSubset } from './subset';
+export { randomSubset, balancedSubset, limitSource } from './subset';
