@@ -206,3 +206,18 @@ describe('determinism, memory and bad input', () => {
     expect(a.p).toBeGreaterThan(0);
   });
 });
+
+describe('platform neutrality', () => {
+  it('no source file imports a Node built-in (the package must bundle for a browser page)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const dirUrl = new URL('./', import.meta.url);
+    const sources = readdirSync(dirUrl).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(sources.length).toBeGreaterThan(4);
+    const builtins = (await import('node:module')).builtinModules;
+    for (const f of sources) {
+      const text = readFileSync(new URL(f, dirUrl), 'utf8');
+      const imported = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      for (const spec of imported) expect(spec.startsWith('node:') || builtins.includes(spec), `${f} imports ${spec}`).toBe(false);
+    }
+  });
+});
