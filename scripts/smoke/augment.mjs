@@ -1,10 +1,13 @@
 // Install check for @gankit/augment: installed alone from its tarball, with plain Node, outside the workspace.
 // DiffAugment and ADA on a batch of images, their input gradients, and the ADA controller raising p.
+// Only platform-neutral pieces, as a browser page would use them: tfjs-core, the cpu backend, @gankit/core's Rng.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createRng } from '@gankit/core';
 import { AdaController, adaAugment, diffAugment } from '@gankit/augment';
 
-const info = await initBackend();
+await tf.setBackend('cpu');
+const info = { name: tf.getBackend() };
 const rng = createRng(1);
 const x = tf.tensor4d(rng.uniformArray(4 * 16 * 16 * 3, -1, 1), [4, 16, 16, 3]);
 for (const [name, fn] of [['DiffAugment', (v) => diffAugment(v, rng)], ['ADA p=0.9', (v) => adaAugment(v, rng, 0.9)]]) {

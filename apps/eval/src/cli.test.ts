@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist, randomSubset, writeIdx } from '@gankit/data';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { randomSubset } from '@gankit/data';
+import { mnist, writeIdx } from '@gankit/data/node';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 

@@ -51,7 +51,8 @@ export function balancedSubset(labels: ArrayLike<number>, count: number, seed: n
  */
 export async function limitSource(source: ImageSource, count: number, seed: number): Promise<ImageSource> {
   if (!Number.isInteger(count) || count < 1) throw new GanKitError('INVALID_ARGUMENT', `data limit is ${count}; expected a positive integer`);
-  const { length, get } = source;
+  const length = source.length;
+  const get = source.get?.bind(source);
   if (length === undefined || get === undefined) {
     throw new GanKitError('UNSUPPORTED', 'data limit needs a source with random access (a known length and get(i)); this source only streams');
   }
@@ -61,7 +62,7 @@ export async function limitSource(source: ImageSource, count: number, seed: numb
     let labels: ArrayLike<number> | undefined = (source as Partial<ArraySource>).labels;
     if (labels === undefined) {
       const read = new Int32Array(length).fill(-1);
-      for (let i = 0; i < length; i++) read[i] = (await get.call(source, i))?.label ?? -1;
+      for (let i = 0; i < length; i++) read[i] = (await get(i))?.label ?? -1;
       labels = read;
     }
     indices = balancedSubset(labels, count, seed);
@@ -70,7 +71,7 @@ export async function limitSource(source: ImageSource, count: number, seed: numb
   }
   const pick = (i: number) => {
     if (!Number.isInteger(i) || i < 0 || i >= count) throw new GanKitError('INVALID_ARGUMENT', `limited source: index ${i} is outside [0, ${count})`);
-    return get.call(source, indices[i]!);
+    return get(indices[i]!);
   };
   return {
     shape: source.shape,
