@@ -10,6 +10,7 @@ const dirs = {
   data: 'packages/data',
   metrics: 'packages/metrics',
   augment: 'packages/augment',
+  training: 'packages/training',
   trainer: 'apps/trainer',
   eval: 'apps/eval',
 } as const;
