@@ -9,8 +9,8 @@ here is written from the paper (Zhao et al., "Differentiable Augmentation for Da
 cutout of a square of side round(H/2) centred anywhere in the image. Loss: BCE with logits (the seed's L_D,
 non-saturating L_G); Adam (0.5, 0.999). Samples are drawn with G in eval mode and saved as uint8 .npy.
 
-/usr/bin/python3 bench/augment/dcgan_mnist_diffaugment.py --mnist-dir DIR --indices subset.json --steps 3000 \
-    --seed 0 --width 12 --latent 64 --batch-size 32 --lr 5e-4 --policy color,translation,cutout --out s.npy
+/usr/bin/python3 bench/augment/dcgan_mnist_diffaugment.py --mnist-dir DIR --indices subset.json --steps 2000 \
+    --seed 0 --generator-width 12 --discriminator-width 24 --latent 64 --batch-size 32 --lr 5e-4 --policy color,translation,cutout --out s.npy
 """
 import argparse
 import json
@@ -72,11 +72,12 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--mnist-dir', required=True)
     p.add_argument('--indices', required=True, help='JSON list of training-set indices (the subset)')
-    p.add_argument('--steps', type=int, default=3000)
+    p.add_argument('--steps', type=int, default=2000)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--batch-size', type=int, default=32)
     p.add_argument('--latent', type=int, default=64)
-    p.add_argument('--width', type=int, default=12)
+    p.add_argument('--generator-width', type=int, default=12)
+    p.add_argument('--discriminator-width', type=int, default=24)
     p.add_argument('--lr', type=float, default=5e-4)
     p.add_argument('--policy', default='color,translation,cutout')
     p.add_argument('--samples', type=int, default=5000)
@@ -90,7 +91,7 @@ def main():
         indices = np.array(json.load(f), dtype=np.int64)
     images = read_idx_images(os.path.join(a.mnist_dir, 'train-images-idx3-ubyte'))[indices]
     data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
-    g, d = Generator(a.latent, a.width), Discriminator(a.width)
+    g, d = Generator(a.latent, a.generator_width), Discriminator(a.discriminator_width)
     g.apply(init_weights)
     d.apply(init_weights)
     opt_g = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(0.5, 0.999), eps=1e-8)
