@@ -43,7 +43,9 @@ function fingerprintRun(dir) {
     for (const f of readdirSync(ckpt).sort()) {
       if (f.endsWith('.bin')) out[`${step}/${f}`] = sha(readFileSync(join(ckpt, f)));
       if (f === 'state.json') {
+        // elapsedSeconds is wall-clock; rngs.loss (the label-flip stream, saved since issue 14) is new.
         const { elapsedSeconds: _, ...state } = JSON.parse(readFileSync(join(ckpt, f), 'utf8'));
+        delete state.rngs?.loss;
         out[`${step}/state.json`] = sha(JSON.stringify(state));
       }
     }
@@ -96,7 +98,9 @@ for (const [name, config] of Object.entries(runs)) {
   if (!existsSync(join(resumed, 'checkpoints', middle))) throw new Error(`no ${middle} in ${resumed}`);
   train(['--resume', resumed]);
   fingerprints[`${name}-resumed`] = fingerprintRun(resumed);
-  console.log(`${name}: ${Object.keys(fingerprints[name]).length} files`);
+  const final = `step-${config.training.steps}/`;
+  const same = Object.keys(fingerprints[name]).filter((k) => k.startsWith(final) && k.endsWith('.bin')).every((k) => fingerprints[name][k] === fingerprints[`${name}-resumed`][k]);
+  console.log(`${name}: ${Object.keys(fingerprints[name]).length} files; resumed from ${middle} (${resumeFrom === root ? 'this build' : resumeFrom}): final weights ${same ? 'bit-identical to' : 'DIFFERENT from'} the uninterrupted run`);
 }
 writeFileSync(join(root, 'fingerprints.json'), `${JSON.stringify(fingerprints, null, 2)}\n`);
 console.log(`fingerprints: ${join(root, 'fingerprints.json')}`);

@@ -186,7 +186,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
   const rngRoot = createRng(config.seed);
-  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), augment: rngRoot.fork() };
+  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), augment: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
   const augmenter = config.augment ? createAugmenter(config.augment, rngs.augment) : undefined;
   const regularizers: DiscriminatorRegularizer[] = [
     ...(reg.gradientPenalty > 0 ? [gradientPenaltyRegularizer({ lambda: reg.gradientPenalty, rng: rngs.penalty })] : []),

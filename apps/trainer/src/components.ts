@@ -28,6 +28,8 @@ export interface RunRngs {
   labels: Rng;
   /** Augmentation parameters (DiffAugment / ADA). */
   augment: Rng;
+  /** The loss's label-flip stream (only when `loss.flipProbability` > 0). */
+  loss?: Rng;
 }
 
 /** Everything the loop trains, built from a config by the library packages. */

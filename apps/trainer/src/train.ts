@@ -10,7 +10,7 @@ import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optim
 import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 import { callModel, disposeScalars, labelBatch, latentBatch, modelInputs, readScalars, type StepScalars } from '@gankit/training';
 import { buildComponents, exportGenerator } from './build';
-import type { Components, RunRngs } from './components';
+import type { Components } from './components';
 import { deepMerge, validateConfig, type ConfigOverrides, type TrainConfig } from './config';
 import type { ProgressEvent, ProgressReporter } from './progress';
 import { commandLine, reportVersions, writeReport, type RunInfo } from './report';
@@ -76,7 +76,8 @@ export type { RunRngs } from './components';
 /** The state file of a checkpoint. */
 interface CheckpointState {
   step: number;
-  rngs: Omit<Record<keyof RunRngs, RngState>, 'augment'> & { augment?: RngState };
+  /** `loss` only for runs with label flipping (checkpoints before 0.2 lack it: their flips restart on resume); `augment` from 0.2. */
+  rngs: Record<'latent' | 'penalty' | 'labels', RngState> & { loss?: RngState; augment?: RngState };
   data: unknown;
   /** D steps done: always step × n_critic (written for trainers before 0.2, which read it; ignored on resume). */
   dSteps?: number;
@@ -202,6 +203,7 @@ async function restoreCheckpoint(c: Components, dir: string): Promise<Checkpoint
   c.rngs.latent.setState(state.rngs.latent);
   c.rngs.penalty.setState(state.rngs.penalty);
   c.rngs.labels.setState(state.rngs.labels);
+  if (state.rngs.loss !== undefined) c.rngs.loss?.setState(state.rngs.loss);
   if (state.rngs.augment) c.rngs.augment.setState(state.rngs.augment);
   const ada = c.augmenter?.controller;
   if (ada) {
@@ -374,7 +376,7 @@ class TrainingRun {
     if (this.best?.step === step) await writeBest(this.paths, this.best);
     const state: CheckpointState = {
       step,
-      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState(), augment: c.rngs.augment.getState() },
+      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState(), augment: c.rngs.augment.getState(), ...(c.rngs.loss && { loss: c.rngs.loss.getState() }) },
       data: c.data.getState(),
       dSteps: c.step.discriminatorSteps,
       ...(c.augmenter?.controller && { ada: c.augmenter.controller.getState() }),
