@@ -34,6 +34,7 @@ const EXTRA = {
   models: [ENGINE],
   metrics: [ENGINE],
   training: [ENGINE],
+  augment: [`@tensorflow/tfjs-backend-cpu@${TFJS}`],
 };
 // The package the throwaway changeset bumps (minor): it has dependents and dependencies, so both sides are checked.
 const RELEASE_CHECK_PACKAGE = 'models';

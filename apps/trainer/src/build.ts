@@ -2,13 +2,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, createRng, type Rng } from '@gankit/core';
 import { fileSystem } from '@gankit/core/node';
-import { createPipeline, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { createPipeline, limitSource, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
 import { cifar10, fashionMnist, idxSource, imageFolder, mnist } from '@gankit/data/node';
 import { auxiliaryClassifierLoss, getLoss, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
 import { computeMetrics, type FeatureStats, type ImageBatch } from '@gankit/metrics';
 import { mnistClassifier } from '@gankit/metrics/node';
+import { createAugmenter } from '@gankit/augment';
 import { createGanStep, gradientPenaltyRegularizer, labelBatch, latentBatch, r1Regularizer, type DiscriminatorRegularizer } from '@gankit/training';
 import type { Batch, BatchStream, Components, Evaluator, RunRngs } from './components';
 import type { OptimizerConfig, TrainConfig } from './config';
@@ -32,12 +33,6 @@ export async function loadSource(config: TrainConfig): Promise<ImageSource> {
     case 'cifar10':
       return cifar10({ dir: needPath(), split: d.split });
   }
-}
-
-/** The first `limit` examples of a random-access source. */
-function limited(source: ImageSource, limit: number | undefined): ImageSource {
-  if (limit === undefined || source.length === undefined || limit >= source.length) return source;
-  return { ...source, length: limit, examples: source.examples.bind(source), ...(source.get && { get: source.get.bind(source) }) };
 }
 
 /** A `@gankit/data` pipeline behind the loop's BatchStream interface; restoring a position recreates it there. */
@@ -175,7 +170,8 @@ function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions 
 
 /** Builds models, losses, optimisers and the data stream from a config with the library packages. */
 export async function buildComponents(config: TrainConfig): Promise<Components> {
-  const source = limited(await loadSource(config), config.data.limit);
+  const loaded = await loadSource(config);
+  const source = config.data.limit === undefined ? loaded : await limitSource(loaded, config.data.limit, config.data.limitSeed ?? config.seed);
   const gan = createGan(ganOptions(config, source));
   const seeds = createRng(config.seed ^ 0x1d2c3b4a);
   const lossRng = seeds.fork();
@@ -190,7 +186,8 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
   const rngRoot = createRng(config.seed);
-  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
+  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), augment: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
+  const augmenter = config.augment ? createAugmenter(config.augment, rngs.augment) : undefined;
   const regularizers: DiscriminatorRegularizer[] = [
     ...(reg.gradientPenalty > 0 ? [gradientPenaltyRegularizer({ lambda: reg.gradientPenalty, rng: rngs.penalty })] : []),
     ...(reg.r1 > 0 ? [r1Regularizer({ gamma: reg.r1, interval: reg.r1Every })] : []),
@@ -213,6 +210,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     ...(ema && { ema }),
     clipGradNorm: reg.clipGradNorm,
     clipWeights: reg.clipWeights,
+    ...(augmenter && { augment: (x: tf.Tensor) => augmenter.augment(x as tf.Tensor4D) }),
   });
   return {
     imageShape: source.shape,
@@ -228,6 +226,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     rngs,
     step,
     data,
+    ...(augmenter && { augmenter }),
     dispose() {
       evaluator?.dispose();
       ema?.dispose();

@@ -3,6 +3,7 @@ import type { Batch } from '@gankit/training';
 import type { GanStep } from '@gankit/training';
 import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
 import type { Rng } from '@gankit/core';
+import type { Augmenter } from '@gankit/augment';
 
 export type { Batch } from '@gankit/training';
 
@@ -25,6 +26,8 @@ export interface RunRngs {
   latent: Rng;
   penalty: Rng;
   labels: Rng;
+  /** Augmentation parameters (DiffAugment / ADA). */
+  augment: Rng;
   /** The loss's label-flip stream (only when `loss.flipProbability` > 0). */
   loss?: Rng;
 }
@@ -48,5 +51,7 @@ export interface Components {
   step: GanStep;
   data: BatchStream;
   evaluator?: Evaluator;
+  /** Discriminator augmentation (DiffAugment or ADA), set by the loop from `config.augment` with its own Rng. */
+  augmenter?: Augmenter;
   dispose(): void;
 }

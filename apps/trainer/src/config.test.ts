@@ -10,7 +10,7 @@ afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force:
 describe('config', () => {
   it('ships every preset of the issue, each valid, with the seed recipe where it says so', async () => {
     expect(await listPresets()).toEqual(
-      ['cifar10-sngan', 'demo', 'fashion-dcgan', 'folder-dcgan64', 'mnist-acgan', 'mnist-cgan', 'mnist-dcgan', 'mnist-gan', 'mnist-hinge-sn', 'mnist-wgan-gp'],
+      ['cifar10-sngan', 'demo', 'fashion-dcgan', 'folder-dcgan64', 'mnist-1k-ada', 'mnist-1k-diffaug', 'mnist-acgan', 'mnist-cgan', 'mnist-dcgan', 'mnist-gan', 'mnist-hinge-sn', 'mnist-wgan-gp'],
     );
     for (const name of await listPresets()) {
       const config = await resolveConfig({ preset: name });
@@ -26,6 +26,12 @@ describe('config', () => {
     const sn = await resolveConfig({ preset: 'mnist-hinge-sn' });
     expect(sn.model.spectralNorm).toBe(true);
     expect(sn.optimizers.generator.learningRate).toBeLessThan(sn.optimizers.discriminator.learningRate);
+    const diff = await resolveConfig({ preset: 'mnist-1k-diffaug' });
+    expect(diff.data.limit).toBe(1000);
+    expect(diff.augment).toEqual({ policy: 'color,translation,cutout' });
+    const ada = await resolveConfig({ preset: 'mnist-1k-ada' });
+    expect(ada.data.limit).toBe(1000);
+    expect(ada.augment).toMatchObject({ ada: { target: 0.6, interval: 4 } });
   });
 
   it('a YAML config extends a preset; command-line overrides win', async () => {

@@ -53,9 +53,37 @@ const dataSchema = z.strictObject({
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   /** Seeded random horizontal flips. */
   flip: z.boolean().default(false),
-  /** Use only the first N examples (quick runs, tests). */
+  /** Train on N examples only: a seeded random subset, class-balanced when the data is labelled (limited-data runs). */
   limit: positiveInt.optional(),
+  /** Seed of the `limit` subset (default: the run's seed), so runs with different seeds can share one subset. */
+  limitSeed: nonNegativeInt.optional(),
 });
+
+const augmentSchema = z.union([
+  z.strictObject({
+    /** DiffAugment policy: a comma-separated subset of color, translation, cutout (Zhao et al. 2020). */
+    policy: z.string().min(1),
+    /** Largest shift as a fraction of the image side (default 1/8). */
+    translationRatio: z.number().min(0).max(1).optional(),
+    /** Cut-out square side as a fraction of the image side (default 1/2). */
+    cutoutRatio: z.number().min(0).max(1).optional(),
+  }),
+  z.strictObject({
+    /** Adaptive discriminator augmentation (Karras et al. 2020): the bgc pipeline with probability p, tuned from r_t. */
+    ada: z.strictObject({
+      /** Target of r_t = E[sign(D(x_real))] (default 0.6). */
+      target: z.number().min(-1).max(1).default(0.6),
+      /** Adjust p every this many D steps (default 4). */
+      interval: positiveInt.default(4),
+      /** Thousands of real images for p to move by 1 (default 500; smaller for short runs). */
+      kimg: z.number().positive().default(500),
+      /** Starting p (default 0). */
+      initialP: z.number().min(0).max(1).default(0),
+      /** Pipeline: bgc (default), bg, b, g or c. */
+      ops: z.enum(['bgc', 'bg', 'b', 'g', 'c']).default('bgc'),
+    }),
+  }),
+]);
 
 const modelSchema = z.strictObject({
   /** A `@gankit/models` architecture: mlp, dcgan, cgan, acgan, projection, wgan-gp, sngan-resnet. */
@@ -152,6 +180,8 @@ export const trainConfigSchema = z.strictObject({
   model: modelSchema,
   loss: lossSchema,
   regularizers: regularizersSchema.default(() => regularizersSchema.parse({})),
+  /** Discriminator augmentation (on real and fake images in the D step, on fake images in the G step): DiffAugment or ADA. */
+  augment: augmentSchema.optional(),
   optimizers: z.strictObject({ generator: optimizerSchema, discriminator: optimizerSchema }),
   training: trainingSchema,
   logging: loggingSchema.default(() => loggingSchema.parse({})),

@@ -152,6 +152,7 @@ export const CHART_GROUPS: readonly { id: string; title: string; keys: readonly 
   { id: 'grad-norms', title: 'Gradient norms (global, before clipping)', keys: ['d_grad_norm', 'g_grad_norm'] },
   { id: 'learning-rates', title: 'Learning rates', keys: ['lr_d', 'lr_g'] },
   { id: 'throughput', title: 'Throughput (images/s)', keys: ['images_per_sec'] },
+  { id: 'augmentation', title: 'ADA: p and r_t = E[sign(D(x_real))]', keys: ['ada_p', 'ada_rt'] },
 ];
 /** Keys of `metrics.jsonl` that are not series. */
 const NOT_SERIES = new Set(['step', 'time']);

@@ -5,6 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, outOfMemoryError, createRng, fileError, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
 import { initBackend, defaultWasmThreads, type BackendInfo } from '@gankit/backend-wasm';
 import { atomicWriteFile, encodePng, loadWeightsMap, saveWeightsMap } from '@gankit/core/node';
+import type { AdaControllerState } from '@gankit/augment';
 import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
 import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 import { callModel, disposeScalars, labelBatch, latentBatch, modelInputs, readScalars, type StepScalars } from '@gankit/training';
@@ -75,11 +76,13 @@ export type { RunRngs } from './components';
 /** The state file of a checkpoint. */
 interface CheckpointState {
   step: number;
-  /** `loss` only for runs with label flipping (checkpoints before 0.2 lack it: their flips restart on resume). */
-  rngs: Record<'latent' | 'penalty' | 'labels', RngState> & { loss?: RngState };
+  /** `loss` only for runs with label flipping (checkpoints before 0.2 lack it: their flips restart on resume); `augment` from 0.2. */
+  rngs: Record<'latent' | 'penalty' | 'labels', RngState> & { loss?: RngState; augment?: RngState };
   data: unknown;
   /** D steps done: always step × n_critic (written for trainers before 0.2, which read it; ignored on resume). */
   dSteps?: number;
+  /** ADA's controller (p, its sign accumulator), when the run uses ADA. */
+  ada?: AdaControllerState;
   elapsedSeconds: number;
 }
 
@@ -201,6 +204,12 @@ async function restoreCheckpoint(c: Components, dir: string): Promise<Checkpoint
   c.rngs.penalty.setState(state.rngs.penalty);
   c.rngs.labels.setState(state.rngs.labels);
   if (state.rngs.loss !== undefined) c.rngs.loss?.setState(state.rngs.loss);
+  if (state.rngs.augment) c.rngs.augment.setState(state.rngs.augment);
+  const ada = c.augmenter?.controller;
+  if (ada) {
+    if (!state.ada) throw new GanKitError('FILE_MISMATCH', `${dir} has no ADA state; the run config asks for augment.ada (was the checkpoint written without it?)`, { path: dir });
+    ada.setState(state.ada);
+  }
   // The D-step count (lazy regularization intervals) is derived: step × n_critic.
   c.step.steps = state.step;
   return state;
@@ -298,6 +307,12 @@ class TrainingRun {
     const penalty = this.config.regularizers.gradientPenalty > 0 ? ' (with its gradient penalty)' : '';
     const phases = { shared: `the D and G step${penalty}`, discriminator: `the D step${penalty}`, generator: 'the G step' };
     const scalars = await this.c.step.step(() => this.c.data.next(), { read, onPhase: (p) => (this.phase = phases[p]) });
+    const ada = this.c.augmenter?.controller;
+    if (ada && scalars.d_real_sign) {
+      // ADA's overfitting heuristic needs E[sign(D(x_real))] of every step, not only of logged ones.
+      const count = this.config.training.batchSize * this.config.training.nCritic;
+      ada.updateSigns(Math.round((scalars.d_real_sign.dataSync()[0] as number) * count), count);
+    }
     this.windowImages += this.config.training.batchSize * this.config.training.nCritic;
     return { scalars, lr };
   }
@@ -312,6 +327,11 @@ class TrainingRun {
     this.windowStart = now;
     this.windowImages = 0;
     const record: MetricsRecord = { step, ...values, ...lr, images_per_sec: imagesPerSec, time: Date.now() / 1000 };
+    const ada = this.c.augmenter?.controller;
+    if (ada) {
+      record.ada_p = ada.p;
+      if (ada.lastRt !== null) record.ada_rt = ada.lastRt;
+    }
     if (evaluate) for (const [k, v] of Object.entries(await this.evaluate())) record[`eval_${k}`] = v;
     await appendMetrics(this.paths, record);
     await this.tb?.scalars(step, Object.fromEntries(Object.entries(record).filter(([k, v]) => k !== 'step' && k !== 'time' && typeof v === 'number')) as Record<string, number>);
@@ -356,9 +376,10 @@ class TrainingRun {
     if (this.best?.step === step) await writeBest(this.paths, this.best);
     const state: CheckpointState = {
       step,
-      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState(), ...(c.rngs.loss && { loss: c.rngs.loss.getState() }) },
+      rngs: { latent: c.rngs.latent.getState(), penalty: c.rngs.penalty.getState(), labels: c.rngs.labels.getState(), augment: c.rngs.augment.getState(), ...(c.rngs.loss && { loss: c.rngs.loss.getState() }) },
       data: c.data.getState(),
       dSteps: c.step.discriminatorSteps,
+      ...(c.augmenter?.controller && { ada: c.augmenter.controller.getState() }),
       elapsedSeconds: this.elapsedSeconds,
     };
     await saveCheckpoint(c, this.paths, state);

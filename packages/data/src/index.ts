@@ -5,4 +5,4 @@ export {
   type Pipeline, type PipelineOptions, type PipelinePosition, type Batch, type BatchArrays,
   type TfDatasetElement, createPipeline, disposeBatch, toTfDataset,
 } from './pipeline';
-export { randomSubset } from './subset';
+export { randomSubset, balancedSubset, limitSource } from './subset';
