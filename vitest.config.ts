@@ -11,6 +11,7 @@ const dirs = {
   metrics: 'packages/metrics',
   trainer: 'apps/trainer',
   eval: 'apps/eval',
+  studio: 'apps/studio',
 } as const;
 
 /** Tests import every @gankit package from its source, so no build is needed before `vitest`. */

@@ -1,0 +1,248 @@
+// End to end, against the BUILT studio served on 127.0.0.1 and Debian's headless Chromium, with no mocks: a
+// generator exported by the gankit-train CLI opens in the page and draws what gankit-eval draws for the same seed;
+// interpolation and truncation; a 50-step training run in the page, exported and scored by the gankit-eval CLI; a
+// reload during training resumes from IndexedDB. Each view is saved as a screenshot into apps/studio/docs/.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { readNpz } from '@gankit/data/node';
+import '@gankit/models';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
+import { serveStudio, type StudioServer } from '../src/server';
+import { launchChromium } from './browser';
+
+const docs = repoPath('apps', 'studio', 'docs');
+const trainCli = repoPath('apps', 'trainer', 'dist', 'cli.js');
+const evalCli = repoPath('apps', 'eval', 'dist', 'cli.js');
+const SEED = 7;
+const COUNT = 16;
+
+let work: string;
+let server: StudioServer;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let runDir: string;
+
+async function cli(script: string, args: string[]): Promise<string> {
+  const result = await runNode(script, args, { timeout: 170_000 });
+  if (result.code !== 0) throw new Error(`${script} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The pixels of a canvas (RGBA) and the grid layout the page painted on it. */
+async function canvasPixels(page: Page, id: string): Promise<{ width: number; data: number[]; layout: { columns: number; padding: number; tileWidth: number; tileHeight: number; count: number } }> {
+  return page.evaluate((canvasId) => {
+    const c = document.getElementById(canvasId) as HTMLCanvasElement;
+    const data = Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+    return { width: c.width, data, layout: JSON.parse(c.dataset.layout ?? 'null') as never };
+  }, id);
+}
+
+/** Tile `k` of a painted grid, first channel only (the images here are grayscale): H·W values. */
+function tile(p: Awaited<ReturnType<typeof canvasPixels>>, k: number): number[] {
+  const { columns, padding, tileWidth: w, tileHeight: h } = p.layout;
+  const top = Math.floor(k / columns) * (h + padding) + padding;
+  const left = (k % columns) * (w + padding) + padding;
+  const out: number[] = [];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.push(p.data[((top + y) * p.width + left + x) * 4]!);
+  return out;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(docs, name), fullPage: true });
+}
+
+async function openGenerator(page: Page): Promise<void> {
+  await page.goto(`${server.url}?engine=wasm`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#pick-files', [join(runDir, 'generator', 'model.json'), join(runDir, 'generator', 'weights.bin')]);
+  await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+}
+
+async function exportGenerator(page: Page, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const downloads: Promise<void>[] = [];
+  const done = new Promise<void>((resolve) => {
+    page.on('download', function onDownload(d) {
+      downloads.push(d.saveAs(join(dir, d.suggestedFilename())));
+      if (downloads.length === 2) {
+        page.off('download', onDownload);
+        resolve();
+      }
+    });
+  });
+  await page.click('#export');
+  await done;
+  await Promise.all(downloads);
+}
+
+async function mnistFid(generatorDir: string): Promise<number> {
+  const out = await cli(evalCli, ['fid', 'mnist:test', generatorDir, '--extractor', 'mnist', '--num', '1000', '--seed', '1', '--json', '--no-progress']);
+  const fid = (JSON.parse(out) as { metrics: { metric: string; value: number }[] }).metrics.find((m) => m.metric === 'FID');
+  if (!fid) throw new Error(`gankit-eval printed no FID: ${out}`);
+  return fid.value;
+}
+
+beforeAll(async () => {
+  await buildPackage('@gankit/studio');
+  await initBackend({ backend: 'cpu' });
+  await mkdir(docs, { recursive: true });
+  work = await mkdtemp(join(tmpdir(), 'gankit-studio-'));
+  // A small DCGAN trained a few steps by the gankit-train CLI: its exported generator is what the page opens.
+  const config = join(work, 'tiny.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      extends: 'mnist-dcgan',
+      data: { source: 'mnist', limit: 256 },
+      model: { architecture: 'dcgan', width: 8 },
+      training: { steps: 4, batchSize: 16, emaDecay: 0 },
+      logging: { logEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepLast: 1, metric: 'none', evalEvery: 0, sampleCount: 16 },
+    }),
+  );
+  runDir = join(work, 'run');
+  await cli(trainCli, ['--config', config, '--out', runDir, '--backend', 'wasm', '--threads', '1']);
+  server = await serveStudio({ port: 0, root: repoPath('apps', 'studio', 'dist', 'site') });
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('gankit studio in Chromium', () => {
+  it('opens a gankit-train generator and draws the same samples as gankit-eval for the same seed', async () => {
+    await cli(evalCli, ['sample', runDir, '--num', String(COUNT), '--seed', String(SEED), '--format', 'npz', '--out', join(work, 'node-samples')]);
+    const node = (await readNpz(join(work, 'node-samples', 'samples.npz'))).images!;
+    const page = await browser.context.newPage();
+    await openGenerator(page);
+    expect(await page.textContent('#engine')).toMatch(/^engine: wasm, \d+ threads?, cross-origin isolated/);
+    await page.fill('#seed', String(SEED));
+    await page.fill('#count', String(COUNT));
+    await page.click('#draw');
+    await page.waitForFunction((s) => document.getElementById('grid-caption')?.textContent?.startsWith(`seed ${s} · 16`), SEED);
+    const grid = await canvasPixels(page, 'grid');
+    expect(grid.layout.count).toBe(COUNT);
+    const size = 28 * 28;
+    for (let k = 0; k < COUNT; k++) expect(maxDiff(tile(grid, k), (node.data as Uint8Array).subarray(k * size, (k + 1) * size))).toBeLessThanOrEqual(1);
+    await screenshot(page, 'explore.png');
+    await page.close();
+  });
+
+  it('interpolates between two picked samples (the ends are those samples) and truncation 0 gives the mean image', async () => {
+    const page = await browser.context.newPage();
+    await openGenerator(page);
+    const grid = await canvasPixels(page, 'grid');
+    const box = (await page.locator('#grid').boundingBox())!;
+    const scale = box.width / grid.width;
+    const clickTile = async (k: number) => {
+      const { columns, padding, tileWidth: w, tileHeight: h } = grid.layout;
+      const x = ((k % columns) * (w + padding) + padding + w / 2) * scale;
+      const y = (Math.floor(k / columns) * (h + padding) + padding + h / 2) * scale;
+      await page.mouse.click(box.x + x, box.y + y);
+    };
+    const [a, b] = [3, 12];
+    await clickTile(a);
+    await clickTile(b);
+    await page.waitForFunction(() => document.getElementById('pick-b')?.textContent === '#12');
+    await page.waitForFunction(() => (document.getElementById('strip') as HTMLCanvasElement).dataset.layout !== undefined);
+    const strip = await canvasPixels(page, 'strip');
+    expect(strip.layout.count).toBe(10);
+    expect(maxDiff(tile(strip, 0), tile(grid, a))).toBeLessThanOrEqual(1);
+    expect(maxDiff(tile(strip, 9), tile(grid, b))).toBeLessThanOrEqual(1);
+    // The middle of the strip is neither end.
+    expect(maxDiff(tile(strip, 5), tile(grid, a))).toBeGreaterThan(8);
+    expect(maxDiff(tile(strip, 5), tile(grid, b))).toBeGreaterThan(8);
+    await screenshot(page, 'interpolation.png');
+
+    // Truncation ψ = 0: every z is the mean latent 0, so every tile is G(0), computed here in Node.
+    await page.check('#truncate');
+    await page.locator('#truncation').fill('0');
+    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.includes('ψ = 0.00'));
+    const truncated = await canvasPixels(page, 'grid');
+    const model = await tfl.loadLayersModel(fileSystem(join(runDir, 'generator')));
+    const before = tf.memory().numTensors;
+    const mean = tf.tidy(() => {
+      const x = model.predict(tf.zeros([1, model.inputs[0]!.shape[1] as number])) as tf.Tensor;
+      return tf.clipByValue(tf.floor(tf.add(tf.mul(tf.add(x, 1), 127.5), 0.5)), 0, 255);
+    });
+    const meanImage = await mean.data();
+    mean.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    for (let k = 0; k < truncated.layout.count; k++) expect(maxDiff(tile(truncated, k), meanImage)).toBeLessThanOrEqual(1);
+    // And ψ = 0 differs from the untruncated samples.
+    expect(maxDiff(tile(truncated, a), tile(grid, a))).toBeGreaterThan(8);
+    await page.close();
+  });
+
+  it('trains 50 steps on MNIST in the page; the exported generator loads in Node and scores a lower MNIST FID than untrained', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}?view=train`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.fill('#steps', '50');
+    await page.fill('#batch', '32');
+    await page.fill('#width', '16');
+    await page.fill('#sample-every', '25');
+    await page.fill('#checkpoint-every', '50');
+    await page.click('#new-run');
+    await page.waitForSelector('#export:not([disabled])');
+    await exportGenerator(page, join(work, 'untrained'));
+    await page.click('#train');
+    await page.waitForSelector('#train-status[data-done=true]', { timeout: 150_000 });
+    await exportGenerator(page, join(work, 'trained'));
+    await screenshot(page, 'train.png');
+    const imagesPerSecond = Number(await page.getAttribute('#train-status', 'data-images-per-second'));
+    expect(imagesPerSecond).toBeGreaterThan(0);
+    await page.close();
+
+    const model = await tfl.loadLayersModel(fileSystem(join(work, 'trained')));
+    expect(model.outputs[0]!.shape).toEqual([null, 28, 28, 1]);
+    model.dispose();
+    const [untrained, trained] = [await mnistFid(join(work, 'untrained')), await mnistFid(join(work, 'trained'))];
+    expect(Number.isFinite(trained)).toBe(true);
+    expect(trained).toBeLessThan(untrained);
+  });
+
+  it('resumes from the IndexedDB checkpoint at the saved step after a reload during training', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}?view=train`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.fill('#steps', '1000');
+    await page.fill('#batch', '16');
+    await page.fill('#width', '8');
+    await page.fill('#sample-every', '5');
+    await page.fill('#checkpoint-every', '5');
+    await page.click('#new-run');
+    await page.waitForSelector('#train:not([disabled])');
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.getElementById('checkpoint-status')?.dataset.step ?? 0) >= 10);
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    await page.waitForSelector('#resume:not([hidden])');
+    const saved = Number(await page.getAttribute('#checkpoint-status', 'data-step'));
+    expect(saved).toBeGreaterThanOrEqual(10);
+    expect(saved % 5).toBe(0);
+    await page.click('#resume');
+    await page.waitForSelector('#train-status[data-resumed-from]');
+    expect(Number(await page.getAttribute('#train-status', 'data-resumed-from'))).toBe(saved);
+    await page.waitForFunction((s) => Number(document.getElementById('train-status')?.dataset.step) > s, saved);
+    await page.click('#train'); // pause
+    await screenshot(page, 'resume.png');
+    await page.close();
+  });
+});
