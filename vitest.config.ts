@@ -16,6 +16,8 @@ const dirs = {
 
 /** Tests import every @gankit package from its source, so no build is needed before `vitest`. */
 const alias = [
+  // Tests run in Node: the engine package's `node` export condition.
+  { find: /^@gankit\/backend-wasm$/, replacement: fileURLToPath(new URL('./packages/backend-wasm/src/node.ts', import.meta.url)) },
   // The Node-only subpaths (`@gankit/core/node`, …).
   ...['core', 'data', 'optimizers', 'metrics'].map((name) => ({
     find: new RegExp(`^@gankit/${name}/node$`),

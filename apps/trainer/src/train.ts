@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, canPauseGradientTape, lowMemoryVariableGrads, outOfMemoryError, outsideGradientTape, createRng, fileError, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
-import { initBackend } from '@gankit/backend-wasm';
+import { initBackend, defaultWasmThreads } from '@gankit/backend-wasm';
 import { atomicWriteFile, encodePng, loadWeightsMap, saveWeightsMap } from '@gankit/core/node';
 import { clipByGlobalNorm, clipWeights, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
 import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
@@ -406,7 +405,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       );
     }
   }
-  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
+  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? defaultWasmThreads() : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
   if (backend.warning) reporter?.info(`warning: ${backend.warning}`, { warning: backend.warning });

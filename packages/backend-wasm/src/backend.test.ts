@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend, tensorflowDevice } from './backend';
+import { initBackend, tensorflowDevice } from './node';
 import { GanKitError } from '@gankit/core';
 
 function resolvable(pkg: string): boolean {
@@ -49,7 +49,7 @@ describe('initBackend', () => {
 
   it('rejects an unknown backend name', async () => {
     // @ts-expect-error: testing a bad value from untyped input
-    await expect(initBackend({ backend: 'webgpu' })).rejects.toThrow(/one of auto, gpu, tensorflow, wasm, cpu/);
+    await expect(initBackend({ backend: 'metal' })).rejects.toThrow(/one of auto, gpu, tensorflow, wasm, webgpu, webgl, cpu/);
   });
 });
 

@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError, registerGradientFixes, guardWasmAllocations, assertSingleTfjsCore } from '@gankit/core';
-import { registerWasmTrainingKernels, setWasmConvThreads, wasmConvThreads } from './register-all-kernels';
+import { configureWasm, startWasmKernels } from './configure';
+import { prepareConvGemm } from './gemm/runtime';
+import { registerWasmTrainingKernels } from './register-all-kernels';
+import { settings } from './settings';
+import { platform } from './threads/platform';
 
 /** Which backend to use; `auto` picks the fastest one that loads; `gpu` is tfjs-node-gpu on a GPU or an error. */
-export type BackendChoice = 'auto' | 'gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'gpu' | 'tensorflow' | 'wasm' | 'webgpu' | 'webgl' | 'cpu';
 
 /** What `initBackend` chose and why. */
 export interface BackendInfo {
-  /** The TF.js backend name now active (`tensorflow`, `wasm` or `cpu`). */
-  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** The TF.js backend name now active. */
+  name: 'tensorflow' | 'wasm' | 'webgpu' | 'webgl' | 'cpu';
   /** Where the kernels run. */
   device: 'gpu' | 'cpu';
   /** The npm package that provides the backend. */
@@ -53,10 +57,15 @@ export function tensorflowDevice(report: TensorflowBackendReport): { device: 'gp
 
 /** Options for `initBackend`. */
 export interface InitBackendOptions {
-  /** Backend to use (default `auto`, or the `GANKIT_BACKEND` environment variable). */
+  /** Backend to use (default `auto`, or in Node the `GANKIT_BACKEND` environment variable). */
   backend?: BackendChoice;
-  /** On wasm: threads for gankit's conv kernels (`setWasmConvThreads`; default: leave as is, initially 1). */
+  /** On wasm: threads for gankit's kernels (the same as `configureWasm({ threads })`; default `defaultWasmThreads()`). */
   threads?: number;
+  /**
+   * In a browser: where tfjs-backend-wasm's `.wasm` files are served (its `setWasmPaths`: a folder URL ending in `/`,
+   * or a map of file names to URLs). Bundlers do not copy them: serve `node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm`.
+   */
+  wasmPaths?: string | Record<string, string>;
 }
 
 const NODE_PACKAGES = [
@@ -101,15 +110,40 @@ async function tryTensorflow(notes: string[], packages = NODE_PACKAGES): Promise
   return undefined;
 }
 
-async function tryWasm(notes: string[], threads: number | undefined): Promise<BackendInfo> {
-  await import('@tensorflow/tfjs-backend-wasm');
+interface WasmBackendModule {
+  setWasmPaths(prefixOrFileMap: string | Record<string, string>, usePlatformFetch?: boolean): void;
+}
+
+async function tryWasm(notes: string[], options: InitBackendOptions): Promise<BackendInfo> {
+  const wasmPackage = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmBackendModule;
+  if (options.wasmPaths !== undefined) wasmPackage.setWasmPaths(options.wasmPaths);
+  if (options.threads !== undefined) await configureWasm({ threads: options.threads });
   const added = registerWasmTrainingKernels();
+  await prepareConvGemm();
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   await tf.ready();
   guardWasmAllocations(tf.backend());
+  await startWasmKernels();
   notes.push(`wasm: gankit training kernels registered (${added.join(', ') || 'none needed'})`);
-  const convThreads = threads === undefined ? wasmConvThreads() : await setWasmConvThreads(threads);
-  return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes, threads: convThreads };
+  const { threads } = settings();
+  if (platform().name === 'browser' && !platform().canShareMemory()) notes.push('wasm: one thread (the page is not cross-origin isolated: serve it with COOP/COEP headers for threads)');
+  return { name: 'wasm', device: 'cpu', package: '@tensorflow/tfjs-backend-wasm', notes, threads };
+}
+
+/** A GPU backend of the browser (webgpu/webgl), when the app has imported its package (gankit does not bundle them). */
+async function tryBrowserGpu(name: 'webgpu' | 'webgl', notes: string[]): Promise<BackendInfo | undefined> {
+  if (tf.findBackendFactory(name) === null) {
+    notes.push(`${name}: not registered (import '@tensorflow/tfjs-backend-${name}' to use it)`);
+    return undefined;
+  }
+  try {
+    if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") returned false`);
+    await tf.ready();
+  } catch (error) {
+    notes.push(`${name}: could not start (${firstLine(error)})`);
+    return undefined;
+  }
+  return { name, device: 'gpu', package: `@tensorflow/tfjs-backend-${name}`, notes };
 }
 
 async function useCpu(notes: string[]): Promise<BackendInfo> {
@@ -124,21 +158,24 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+const CHOICES: readonly BackendChoice[] = ['auto', 'gpu', 'tensorflow', 'wasm', 'webgpu', 'webgl', 'cpu'];
+
 function parseChoice(value: string | undefined): BackendChoice {
   const choice = value ?? 'auto';
-  if (choice === 'auto' || choice === 'gpu' || choice === 'tensorflow' || choice === 'wasm' || choice === 'cpu') return choice;
-  throw new GanKitError('INVALID_ARGUMENT', `backend must be one of auto, gpu, tensorflow, wasm, cpu; got "${choice}"`);
+  if (CHOICES.includes(choice as BackendChoice)) return choice as BackendChoice;
+  throw new GanKitError('INVALID_ARGUMENT', `backend must be one of ${CHOICES.join(', ')}; got "${choice}"`);
 }
 
 /**
- * Chooses and activates a TF.js backend: tfjs-node-gpu, then tfjs-node, then wasm with gankit's training
+ * Chooses and activates a TF.js backend. Node: tfjs-node-gpu, then tfjs-node, then wasm with gankit's training
+ * kernels, then cpu. Browsers: webgpu or webgl when the app imported their package, then wasm with gankit's
  * kernels, then cpu. Forcing one that cannot load throws `BACKEND_UNAVAILABLE` with the install command (`gpu`:
  * also when tfjs-node-gpu loads but sees no GPU; `info.warning` says so under `auto`/`tensorflow`); a second
  * or mismatched copy of `@tensorflow/tfjs-core` throws `DUPLICATE_TFJS`.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   assertSingleTfjsCore(); // a second tfjs-core copy would split the layer registry: refuse it up front
-  const choice = parseChoice(options.backend ?? process.env.GANKIT_BACKEND);
+  const choice = parseChoice(options.backend ?? platform().env('GANKIT_BACKEND'));
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new GanKitError('INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
   }
@@ -147,7 +184,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   switch (choice) {
     case 'gpu': {
       // tfjs-node-gpu on a GPU, or an error: never a silent fall-back to the CPU.
-      const info = await tryTensorflow(notes, NODE_PACKAGES.filter((p) => p.device === 'gpu'));
+      const info = platform().name === 'node' ? await tryTensorflow(notes, NODE_PACKAGES.filter((p) => p.device === 'gpu')) : undefined;
       if (info?.device === 'gpu') return info;
       const why = info?.warning ?? notes.join('; ');
       throw new GanKitError(
@@ -157,7 +194,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       );
     }
     case 'tensorflow': {
-      const info = await tryTensorflow(notes);
+      if (platform().name !== 'node') notes.push('tfjs-node runs only in Node');
+      const info = platform().name === 'node' ? await tryTensorflow(notes) : undefined;
       if (info) return info;
       throw new GanKitError(
         'BACKEND_UNAVAILABLE',
@@ -166,17 +204,24 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     case 'wasm':
       try {
-        return await tryWasm(notes, options.threads);
+        return await tryWasm(notes, options);
       } catch (error) {
         throw new GanKitError('BACKEND_UNAVAILABLE', `backend "wasm" could not start: ${firstLine(error)}; reinstall @tensorflow/tfjs-backend-wasm@${tf.version_core}`, { cause: error });
       }
+    case 'webgpu':
+    case 'webgl': {
+      const info = await tryBrowserGpu(choice, notes);
+      if (info) return info;
+      throw new GanKitError('BACKEND_UNAVAILABLE', `backend "${choice}" is not available: ${notes.join('; ')}`);
+    }
     case 'cpu':
       return useCpu(notes);
     case 'auto': {
-      const node = await tryTensorflow(notes);
-      if (node) return node;
+      // Node: tfjs-node(-gpu) first. Browsers: a GPU backend the app registered, then wasm.
+      const first = platform().name === 'node' ? await tryTensorflow(notes) : ((await tryBrowserGpu('webgpu', notes)) ?? (await tryBrowserGpu('webgl', notes)));
+      if (first) return first;
       try {
-        return await tryWasm(notes, options.threads);
+        return await tryWasm(notes, options);
       } catch (error) {
         notes.push(`wasm: could not start (${firstLine(error)})`);
         return useCpu(notes);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { settings } from './settings';
 import { planTransposedAxis, planTransposedAxisPerPhase, type PhaseAxisPlan, type TransposedAxisPlan } from './transposed-plan';
 import {
   asWasmBackend,
@@ -286,24 +287,12 @@ export function perPhaseTransposedConv2d(backend: WasmBackend, dy: tf.TensorInfo
   return dx;
 }
 
-/**
- * Which decomposition `transposedConv2d` uses: `auto` (default) takes `per-phase` for 16+ dx channels and
- * `stacked` below (an XNNPACK conv with 1–8 output channels is slow; stacking the phases multiplies them).
- */
-export type TransposedConvStrategy = 'auto' | 'stacked' | 'per-phase';
-
 /** Fewer dx channels than this: `auto` stacks the phases into one conv. */
 const PER_PHASE_MIN_CHANNELS = 16;
 
-let strategy: TransposedConvStrategy = 'auto';
-
-/** Chooses the decomposition of strided transposed convolutions (benchmarks compare both). */
-export function setTransposedConvStrategy(next: TransposedConvStrategy): void {
-  strategy = next;
-}
-
 /** dx = transposed convolution of dy with filter (NHWC), by the current strategy (stride 1: one conv either way). */
 export function transposedConv2d(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: TransposedConvGeometry): tf.TensorInfo {
+  const strategy = settings().transposedConv;
   const perPhase = strategy === 'per-phase' || (strategy === 'auto' && (filter.shape[2] ?? 0) >= PER_PHASE_MIN_CHANNELS);
   return perPhase ? perPhaseTransposedConv2d(backend, dy, filter, g) : stackedTransposedConv2d(backend, dy, filter, g);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GanKitError } from '@gankit/core';
-import { registerWasmTrainingKernels, setTransposedConvStrategy, setWasmConvEngine, setWasmConvThreads, useWasmKernel, type TransposedConvStrategy, type WasmConvEngine } from './index';
+import { configureWasm, registerWasmTrainingKernels, type TransposedConvStrategy, type WasmConvEngine } from './node';
 import { normalValues, relativeMaxError, startBothBackends, valuesOn } from './test-utils';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -124,14 +124,14 @@ describe('registerWasmTrainingKernels', () => {
   });
 });
 
-describe('useWasmKernel', () => {
+describe('configureWasm', () => {
   it("switches Conv2DBackpropInput to wasm's own kernel and back; both agree", async () => {
     const dy = normalValues(51, 2 * 4 * 4 * 6);
     const filter = normalValues(52, 5 * 5 * 3 * 6);
     const compute = (): tf.Tensor => tf.conv2dTranspose(tf.tensor4d(dy, [2, 4, 4, 6]), tf.tensor4d(filter, [5, 5, 3, 6]), [2, 8, 8, 3], 2, 'same');
-    useWasmKernel('Conv2DBackpropInput', 'stock');
+    await configureWasm({ kernels: { Conv2DBackpropInput: 'stock' } });
     const [stock] = await valuesOn('wasm', compute);
-    useWasmKernel('Conv2DBackpropInput', 'gankit');
+    await configureWasm({ kernels: { Conv2DBackpropInput: 'gankit' } });
     const [ours] = await valuesOn('wasm', compute);
     expect(relativeMaxError(ours!, stock!)).toBeLessThan(TOLERANCE);
     expect(registerWasmTrainingKernels()).toContain('Conv2DBackpropInput');
@@ -145,26 +145,31 @@ describe('useWasmKernel', () => {
       const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')));
       return tf.grads(f)([tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape)]).concat(tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(filter, filterShape), 2, 'same'));
     };
-    await setWasmConvThreads(1);
+    expect((await configureWasm({ threads: 1 })).threads).toBe(1);
     const one = await valuesOn('wasm', compute);
-    await setWasmConvThreads(3);
+    expect((await configureWasm({ threads: 3 })).threads).toBe(3);
     const three = await valuesOn('wasm', compute);
-    await setWasmConvThreads(1);
+    await configureWasm({ threads: 1 });
     expect(three.map((v) => Array.from(v))).toEqual(one.map((v) => Array.from(v)));
   });
 
   it('rejects a conv thread count that is not a positive integer with INVALID_ARGUMENT', async () => {
-    for (const bad of [0, 1.5, -2, Number.NaN]) await expect(setWasmConvThreads(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    for (const bad of [0, 1.5, -2, Number.NaN]) await expect(configureWasm({ threads: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  it('rejects a kernel gankit did not replace with UNKNOWN_NAME', () => {
-    let caught: unknown;
-    try {
-      useWasmKernel('Relu', 'stock');
-    } catch (error) {
-      caught = error;
-    }
-    expect(GanKitError.isInstance(caught) && caught.code).toBe('UNKNOWN_NAME');
+  it('rejects a kernel gankit did not replace, naming the ones it did, and an unknown conv engine', async () => {
+    await expect(configureWasm({ kernels: { Relu: 'stock' } })).rejects.toSatisfy(
+      (e: unknown) => GanKitError.isInstance(e) && e.code === 'INVALID_ARGUMENT' && /kernels\.Relu must be one of the kernels gankit replaces \(Conv2D, FusedConv2D, Conv2DBackpropInput,/.test(e.message),
+    );
+    // @ts-expect-error: a bad value from untyped input
+    await expect(configureWasm({ convEngine: 'cudnn' })).rejects.toThrow(/convEngine must be "gemm" or "xnnpack", got "cudnn"/);
+  });
+
+  it('reports what it resolved to: threads, relaxed SIMD, the Node platform with shared memory', async () => {
+    const config = await configureWasm({ threads: 2 });
+    expect(config).toMatchObject({ threads: 2, platform: 'node', sharedMemory: true, convEngine: 'gemm', relaxedSimd: true });
+    expect(typeof config.fma).toBe('boolean');
+    await configureWasm({ threads: 1 });
   });
 });
 
@@ -179,14 +184,12 @@ const ENGINES: { engine: WasmConvEngine; strategy: TransposedConvStrategy; threa
 describe.each(ENGINES)('Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on wasm ($name) agree with cpu', ({ engine, strategy, threads }) => {
   const cases = convCases();
   beforeAll(async () => {
-    setWasmConvEngine(engine);
-    setTransposedConvStrategy(strategy);
-    expect(await setWasmConvThreads(threads)).toBe(threads);
+    await configureWasm({ convEngine: engine, transposedConv: strategy });
+    expect((await configureWasm({ threads: threads })).threads).toBe(threads);
   });
   afterAll(async () => {
-    setWasmConvEngine('gemm');
-    setTransposedConvStrategy('auto');
-    await setWasmConvThreads(1);
+    await configureWasm({ convEngine: 'gemm', transposedConv: 'auto' });
+    (await configureWasm({ threads: 1 })).threads;
   });
   it(`over ${cases.length} shapes (batch 1–4, sizes 5–9, 1–16 channels, kernels 1–5, strides 1–2, same/valid/number/explicit pads)`, async () => {
     const failures: string[] = [];

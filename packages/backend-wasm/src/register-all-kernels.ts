@@ -1,53 +1,56 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from '@gankit/core';
-import { conv2DBackpropFilter } from './conv2d-backprop-filter';
-import { conv2DBackpropInput } from './conv2d-backprop-input';
-import { conv2D, fusedConv2D } from './gemm/kernels';
-export { setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma, type WasmConvEngine } from './gemm/kernels';
-export { setTransposedConvStrategy, type TransposedConvStrategy } from './conv2d-backprop-input';
-export { enableWasmThreads, wasmThreadsCount, type WasmThreadsInfo } from './threads';
-import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop';
-import { batchMatMul, fusedMatMul } from './batch-mat-mul';
-import { identity } from './identity';
-import { cast, fusedBatchNorm, greater, leakyRelu, rsqrt, select, sqrt } from './elementwise/kernels';
-import { mean, sum } from './leading-axes-reduce';
-import { tile } from './tile';
-import { unsortedSegmentSum } from './unsorted-segment-sum';
-import { rememberStockKernel, type KernelArgs } from './wasm-backend';
+import type { GanKitKernelConfig } from './kernels/kernel-config';
+import { conv2DConfig } from './kernels/Conv2D';
+import { fusedConv2DConfig } from './kernels/FusedConv2D';
+import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './kernels/Conv2DBackpropInput';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseConv2dNativeBackpropInput';
+import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum';
+import { tileConfig } from './kernels/Tile';
+import { batchMatMulConfig } from './kernels/BatchMatMul';
+import { fusedMatMulConfig } from './kernels/_FusedMatMul';
+import { sumConfig } from './kernels/Sum';
+import { meanConfig } from './kernels/Mean';
+import { identityConfig } from './kernels/Identity';
+import { leakyReluConfig } from './kernels/LeakyRelu';
+import { greaterConfig } from './kernels/Greater';
+import { selectConfig } from './kernels/Select';
+import { castConfig } from './kernels/Cast';
+import { sqrtConfig } from './kernels/Sqrt';
+import { rsqrtConfig } from './kernels/Rsqrt';
+import { fusedBatchNormConfig } from './kernels/FusedBatchNorm';
+import type { WasmKernelVariant } from './settings';
+import { rememberStockKernel } from './wasm-backend';
 
-interface GanKitKernel {
-  kernelName: string;
-  kernelFunc: (args: KernelArgs) => tf.TensorInfo;
-  /** `fill`: only where wasm has no kernel; `replace`: also over wasm's own (slower) kernel. */
-  mode: 'fill' | 'replace';
-  /** gankit's kernel delegates some cases to wasm's own, which is captured at registration. */
-  wraps?: true;
-}
+type GanKitKernel = GanKitKernelConfig;
 
-const KERNELS: GanKitKernel[] = [
-  { kernelName: tf.Conv2D, kernelFunc: conv2D, mode: 'replace', wraps: true },
-  { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D, mode: 'replace', wraps: true },
-  { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter, mode: 'fill' },
-  { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput, mode: 'replace' },
-  { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, kernelFunc: depthwiseConv2dNativeBackpropFilter, mode: 'fill' },
-  { kernelName: tf.DepthwiseConv2dNativeBackpropInput, kernelFunc: depthwiseConv2dNativeBackpropInput, mode: 'fill' },
-  { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum, mode: 'fill' },
-  { kernelName: tf.Tile, kernelFunc: tile, mode: 'replace' },
-  { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul, mode: 'replace', wraps: true },
-  { kernelName: tf._FusedMatMul, kernelFunc: fusedMatMul, mode: 'replace', wraps: true },
-  { kernelName: tf.Sum, kernelFunc: sum, mode: 'replace', wraps: true },
-  { kernelName: tf.Mean, kernelFunc: mean, mode: 'replace', wraps: true },
-  { kernelName: tf.Identity, kernelFunc: identity, mode: 'replace', wraps: true },
-  { kernelName: tf.LeakyRelu, kernelFunc: leakyRelu, mode: 'replace', wraps: true },
-  { kernelName: tf.Greater, kernelFunc: greater, mode: 'replace', wraps: true },
-  { kernelName: tf.Select, kernelFunc: select, mode: 'replace', wraps: true },
-  { kernelName: tf.Cast, kernelFunc: cast, mode: 'replace', wraps: true },
-  { kernelName: tf.Sqrt, kernelFunc: sqrt, mode: 'replace', wraps: true },
-  { kernelName: tf.Rsqrt, kernelFunc: rsqrt, mode: 'replace', wraps: true },
-  { kernelName: tf.FusedBatchNorm, kernelFunc: fusedBatchNorm, mode: 'replace', wraps: true },
+/** Every kernel gankit registers for the wasm backend, one file each under kernels/ (as tfjs-backend-wasm does). */
+const KERNELS: readonly GanKitKernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+  tileConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+  sumConfig,
+  meanConfig,
+  identityConfig,
+  leakyReluConfig,
+  greaterConfig,
+  selectConfig,
+  castConfig,
+  sqrtConfig,
+  rsqrtConfig,
+  fusedBatchNormConfig,
 ];
 
-/** wasm's own kernels that gankit replaced, kept for `useWasmKernel(name, 'stock')`. */
+/** wasm's own kernels that gankit replaced, by name, kept for `configureWasm({ kernels: { Name: 'stock' } })`. */
 const stockKernels = new Map<string, tf.KernelConfig>();
 
 function isGanKit(config: tf.KernelConfig | undefined, kernel: GanKitKernel): boolean {
@@ -64,6 +67,11 @@ function install(kernel: GanKitKernel): void {
   if (existing === undefined && kernel.wraps) return;
   // Keep wasm's setup function: it binds the wasm exports the stock kernel (wrapped, or switched back to) calls.
   tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc, setupFunc: existing?.setupFunc });
+}
+
+/** The kernels gankit replaces over wasm's own (those `configureWasm({ kernels })` can switch back to stock). */
+export function replacedKernelNames(): string[] {
+  return KERNELS.filter((k) => k.mode === 'replace').map((k) => k.kernelName);
 }
 
 /**
@@ -83,22 +91,19 @@ export function registerWasmTrainingKernels(): string[] {
   return active;
 }
 
-/** Which implementation of a kernel gankit replaced on wasm is active (for benchmarks and A/B checks). */
-export type WasmKernelVariant = 'gankit' | 'stock';
-
 /**
  * Switches a replaced wasm kernel (e.g. `Conv2DBackpropInput`) between gankit's and tfjs-backend-wasm's own
  * implementation; the wasm backend must be initialised. Throws for a kernel gankit did not replace.
  */
-export function useWasmKernel(kernelName: string, variant: WasmKernelVariant): void {
+export function selectKernelVariant(kernelName: string, variant: WasmKernelVariant): void {
   const kernel = KERNELS.find((k) => k.kernelName === kernelName);
   const stock = stockKernels.get(kernelName);
   if (kernel === undefined || stock === undefined) {
     const replaced = KERNELS.filter((k) => stockKernels.has(k.kernelName)).map((k) => k.kernelName);
-    throw new GanKitError('UNKNOWN_NAME', `useWasmKernel: gankit did not replace a wasm kernel named "${kernelName}"; replaced: ${replaced.join(', ') || 'none (call registerWasmTrainingKernels first)'}`);
+    throw new GanKitError('UNKNOWN_NAME', `configureWasm({ kernels }): gankit did not replace a wasm kernel named "${kernelName}"; replaced: ${replaced.join(', ') || 'none (call registerWasmTrainingKernels first)'}`);
   }
   const backend = tf.findBackend('wasm');
-  if (backend === null) throw new GanKitError('BACKEND_UNAVAILABLE', 'useWasmKernel: the wasm backend is not initialised; call initBackend({ backend: "wasm" }) first');
+  if (backend === null) throw new GanKitError('BACKEND_UNAVAILABLE', 'configureWasm({ kernels }): the wasm backend is not initialised; call initBackend({ backend: "wasm" }) first');
   tf.unregisterKernel(kernelName, 'wasm');
   if (variant === 'gankit') {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernel.kernelFunc, setupFunc: stock.setupFunc });

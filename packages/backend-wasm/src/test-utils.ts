@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from './backend';
+import { initBackend } from './node';
 import { createRng } from '@gankit/core';
 
 /** Starts cpu and wasm (with gankit's kernels) so tests can switch between them with `tf.setBackend`. */

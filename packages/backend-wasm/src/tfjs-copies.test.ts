@@ -38,7 +38,7 @@ async function runApp(appDir: string, importUserCopy: boolean): Promise<{ code?:
     main,
     [
       importUserCopy ? "import * as userTf from '@tensorflow/tfjs-core';" : 'const userTf = undefined;',
-      `const { initBackend } = await import(${JSON.stringify(repoPath('packages', 'backend-wasm', 'dist', 'index.js'))});`,
+      `const { initBackend } = await import(${JSON.stringify(repoPath('packages', 'backend-wasm', 'dist', 'node.js'))});`,
       'try {',
       "  await initBackend({ backend: 'cpu' });",
       '  console.log(JSON.stringify({ ok: true, userVersion: userTf?.version_core }));',

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asWasmBackend, release, requireInput, runStockKernel, type KernelArgs, type WasmBackend } from '../wasm-backend';
+import { settings } from '../settings';
+import { base64Bytes } from '../simd';
+import { wasm } from '../wasm-api';
 import { ELEMENTWISE_WASM_BASE64 } from './elementwise-wasm';
-
-/** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface ElementwiseExports {
   leaky_relu: (x: number, out: number, n: number, alpha: number) => void;
@@ -30,17 +26,17 @@ const instances = new WeakMap<object, ElementwiseExports | null>();
 
 /**
  * The element-wise kernels instantiated over the backend's own memory, or null where that memory is not
- * reachable or is shared (tfjs's threaded build), or GANKIT_WASM_ELEMENTWISE=0 (for comparisons): callers then
+ * reachable or is shared (tfjs's threaded build), or `configureWasm({ elementwise: false })` (for comparisons): callers then
  * use wasm's own kernels.
  */
 export function kernelsOf(backend: WasmBackend): ElementwiseExports | null {
-  if (process.env.GANKIT_WASM_ELEMENTWISE === '0') return null;
+  if (!settings().elementwise) return null;
   const memory = (backend as unknown as { wasm?: EmscriptenModule }).wasm?.asm?.memory;
   if (memory === undefined) return null;
   let exports = instances.get(memory);
   if (exports === undefined) {
     try {
-      compiled ??= new wasm.Module(Buffer.from(ELEMENTWISE_WASM_BASE64, 'base64'));
+      compiled ??= new wasm.Module(base64Bytes(ELEMENTWISE_WASM_BASE64));
       exports = new wasm.Instance(compiled, { env: { memory } }).exports as unknown as ElementwiseExports;
     } catch {
       exports = null;

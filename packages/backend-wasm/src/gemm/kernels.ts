@@ -1,30 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from '@gankit/core';
 import { asWasmBackend, heapF32, requireInput, runStockKernel, type KernelArgs, type WasmBackend } from '../wasm-backend';
+import { settings } from '../settings';
 import { convGemmRuntime, type ConvGemmRuntime, type Region } from './runtime';
-
-/** Which engine runs NHWC convolutions and their gradients on wasm. */
-export type WasmConvEngine = 'gemm' | 'xnnpack';
-
-let engine: WasmConvEngine = 'gemm';
-
-/**
- * Chooses the engine for wasm convolutions: `gemm` (default; gankit's im2col + register-blocked SIMD GEMM,
- * conv-gemm.c) or `xnnpack` (tfjs-backend-wasm's own Conv2D, and gankit's compositions of it for the
- * gradients). For benchmarks and A/B checks.
- */
-export function setWasmConvEngine(next: WasmConvEngine): void {
-  engine = next;
-}
-
-/** The engine wasm convolutions currently use. */
-export function wasmConvEngine(): WasmConvEngine {
-  return engine;
-}
 
 /** True when `gemm` should run a conv of this data format. */
 export function useGemm(dataFormat: string | undefined): boolean {
-  return engine === 'gemm' && dataFormat !== 'NCHW';
+  return settings().convEngine === 'gemm' && dataFormat !== 'NCHW';
 }
 
 const GEOMETRY_INTS = 15;
@@ -251,31 +233,6 @@ export function fusedConv2D(args: KernelArgs): tf.TensorInfo {
   return gemmConv2d(asWasmBackend(args.backend), x, filter, forwardInfo(x, filter, attrs), epilogue);
 }
 
-/**
- * Runs gankit's wasm conv kernels on `threads` threads (worker_threads sharing the kernels' memory; the
- * calling thread counts as one). Independent of tfjs-backend-wasm's own pool (`enableWasmThreads`).
- * Returns the thread count now in use.
- */
-export async function setWasmConvThreads(threads: number): Promise<number> {
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_CONV_THREADS) {
-    throw new GanKitError('INVALID_ARGUMENT', `setWasmConvThreads(threads): threads must be an integer from 1 to ${MAX_CONV_THREADS}, got ${threads}`);
-  }
-  const rt = convGemmRuntime();
-  if (rt.threads !== threads) await rt.setThreads(threads);
-  return rt.threads;
-}
-
-/** Threads gankit's wasm conv kernels run on. */
-export function wasmConvThreads(): number {
-  return convGemmRuntime().threads;
-}
-
-/** True when gankit's wasm conv kernels use fused multiply-add (relaxed SIMD; off with GANKIT_WASM_FMA=0). */
-export function wasmConvUsesFma(): boolean {
-  return convGemmRuntime().fma;
-}
-
-const MAX_CONV_THREADS = 64;
 
 /**
  * a·b (either transposed) for float32 operands with the same batch dims (or none): one GEMM per batch

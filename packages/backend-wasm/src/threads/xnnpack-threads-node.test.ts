@@ -1,22 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
 import { GanKitError } from '@gankit/core';
-import { enableWasmThreads, wasmThreadsCount } from './index';
-import { normalValues, relativeMaxError, valuesOn } from './test-utils';
+import { configureWasm, initBackend, wasmConfig } from '../node';
+import { normalValues, relativeMaxError, valuesOn } from '../test-utils';
 
-describe('enableWasmThreads (threaded SIMD wasm in Node)', () => {
+describe('configureWasm({ xnnpackThreads }) (threaded SIMD wasm in Node)', () => {
   it('rejects a thread count outside 1–8', async () => {
-    await expect(enableWasmThreads(0)).rejects.toSatisfy((e: unknown) => GanKitError.isInstance(e) && e.code === 'INVALID_ARGUMENT');
+    await expect(configureWasm({ xnnpackThreads: 0 })).rejects.toSatisfy((e: unknown) => GanKitError.isInstance(e) && e.code === 'INVALID_ARGUMENT');
   });
 
   it('runs XNNPACK on 2 threads; conv gradients and matmuls still agree with cpu; late calls are refused', async () => {
-    const info = await enableWasmThreads(2);
-    expect(info.binary).toMatch(/tfjs-backend-wasm-threaded-simd\.wasm$/);
+    await configureWasm({ xnnpackThreads: 2 });
     await initBackend({ backend: 'cpu' });
     await initBackend({ backend: 'wasm' });
-    expect(wasmThreadsCount()).toBe(2);
+    expect(wasmConfig().xnnpackThreads).toBe(2);
 
     const x = normalValues(1, 4 * 12 * 12 * 8);
     const w = normalValues(2, 5 * 5 * 8 * 16);
@@ -30,6 +28,6 @@ describe('enableWasmThreads (threaded SIMD wasm in Node)', () => {
     const product = (): tf.Tensor => tf.matMul(tf.tensor2d(a, [300, 200]), tf.tensor2d(b, [200, 100]));
     expect(relativeMaxError((await valuesOn('wasm', product))[0]!, (await valuesOn('cpu', product))[0]!)).toBeLessThan(2e-5);
 
-    await expect(enableWasmThreads(2)).rejects.toSatisfy((e: unknown) => GanKitError.isInstance(e) && e.code === 'INVALID_ARGUMENT');
+    await expect(configureWasm({ xnnpackThreads: 2 })).rejects.toSatisfy((e: unknown) => GanKitError.isInstance(e) && e.code === 'INVALID_ARGUMENT');
   });
 });

@@ -107,10 +107,3 @@ export async function enableWasmThreads(threads: number): Promise<WasmThreadsInf
   );
   return { requested: threads, binary: join(packageDir, 'dist', 'tfjs-backend-wasm-threaded-simd.wasm') };
 }
-
-/** Threads in the active wasm backend's XNNPACK pool (1 for tfjs's default Node setup), or undefined off wasm. */
-export function wasmThreadsCount(): number | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const backend = tf.backend() as unknown as { wasm?: ThreadedModule };
-  return backend.wasm?.tfjs?.getThreadsCount?.();
-}
