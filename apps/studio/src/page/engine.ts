@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initBackend, type BackendChoice } from '@gankit/backend-wasm';
 
 /** Engine names the page can run on, fastest first. */
 export const ENGINES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -11,7 +10,7 @@ export type EngineName = (typeof ENGINES)[number];
 export interface EngineInfo {
   /** The active TF.js backend. */
   name: EngineName;
-  /** Threads the engine computes with (1 unless wasm runs threaded). */
+  /** Threads gankit's wasm kernels compute with (1 on the other engines). */
   threads: number;
   /** Whether the page is cross-origin isolated (SharedArrayBuffer, so threads, are available). */
   isolated: boolean;
@@ -23,70 +22,63 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
-async function tryEngine(name: EngineName, notes: string[]): Promise<boolean> {
-  try {
-    if (name === 'webgpu') {
-      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-      if (!gpu || !(await gpu.requestAdapter())) {
-        notes.push('webgpu: no adapter');
-        return false;
-      }
-      await import('@tensorflow/tfjs-backend-webgpu');
-    } else if (name === 'webgl') {
-      const canvas = document.createElement('canvas');
-      const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
-      if (!gl) {
-        notes.push('webgl: no context');
-        return false;
-      }
-      // A software rasteriser (SwiftShader, llvmpipe: what a browser without a GPU gets) is slower than wasm.
-      const info = gl.getExtension('WEBGL_debug_renderer_info');
-      const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-      if (/swiftshader|llvmpipe|software/i.test(renderer)) {
-        notes.push(`webgl: software renderer (${renderer}), wasm is faster`);
-        return false;
-      }
-      await import('@tensorflow/tfjs-backend-webgl');
-    } else if (name === 'wasm') {
-      setWasmPaths(new URL('./wasm/', document.baseURI).href);
-      // Threads need SharedArrayBuffer, so a cross-origin isolated page; then one per core (up to 8).
-      if (globalThis.crossOriginIsolated === true) setThreadsCount(Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1)));
-    }
-    if (!(await tf.setBackend(name))) {
-      notes.push(`${name}: did not start`);
-      return false;
-    }
-    await tf.ready();
-    return true;
-  } catch (error) {
-    notes.push(`${name}: ${firstLine(error)}`);
+/** Whether the browser has a real GPU for `name` (a software WebGL rasteriser is slower than wasm, so it does not count). */
+async function gpuPresent(name: 'webgpu' | 'webgl', notes: string[]): Promise<boolean> {
+  if (name === 'webgpu') {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    if (!adapter) notes.push('webgpu: no adapter');
+    return adapter !== null && adapter !== undefined;
+  }
+  const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+  if (!gl) {
+    notes.push('webgl: no context');
     return false;
   }
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  if (/swiftshader|llvmpipe|software/i.test(renderer)) {
+    notes.push(`webgl: software renderer (${renderer}), wasm is faster`);
+    return false;
+  }
+  return true;
+}
+
+async function start(name: EngineName, notes: string[]): Promise<EngineInfo> {
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  // The .wasm files are copied next to the page at build time (scripts/prepare-assets.mjs).
+  const info = await initBackend({ backend: name as BackendChoice, wasmPaths: new URL('./wasm/', document.baseURI).href });
+  return { name: info.name as EngineName, threads: info.threads ?? 1, isolated: globalThis.crossOriginIsolated === true, notes: [...notes, ...info.notes] };
 }
 
 /**
- * Starts the fastest engine the browser has (webgpu → webgl → wasm → cpu), or the one named by `?engine=` in the
- * page's address. wasm runs threaded when the page is cross-origin isolated.
+ * Starts the engine through @gankit/backend-wasm's initBackend: webgpu or webgl when the browser has a real GPU,
+ * else wasm with gankit's training kernels (threaded when the page is cross-origin isolated), else cpu; or the one
+ * named by `?engine=` in the page's address.
  */
 export async function startEngine(preferred?: string | null): Promise<EngineInfo> {
   const notes: string[] = [];
-  const isolated = globalThis.crossOriginIsolated === true;
-  const order: EngineName[] = preferred && (ENGINES as readonly string[]).includes(preferred) ? [preferred as EngineName, 'cpu'] : [...ENGINES];
   if (preferred && !(ENGINES as readonly string[]).includes(preferred)) notes.push(`?engine=${preferred} is not one of ${ENGINES.join(', ')}`);
+  const order: EngineName[] = preferred && (ENGINES as readonly string[]).includes(preferred) ? [preferred as EngineName, 'wasm', 'cpu'] : [];
+  if (order.length === 0) {
+    if (await gpuPresent('webgpu', notes)) order.push('webgpu');
+    if (await gpuPresent('webgl', notes)) order.push('webgl');
+    order.push('wasm', 'cpu');
+  }
   for (const name of order) {
-    if (await tryEngine(name, notes)) return describe(name, isolated, notes);
+    try {
+      return await start(name, notes);
+    } catch (error) {
+      notes.push(`${name}: ${firstLine(error)}`);
+    }
   }
   throw new Error(`no TF.js engine could start: ${notes.join('; ')}`);
 }
 
-function describe(name: EngineName, isolated: boolean, notes: string[]): EngineInfo {
-  const threads = name === 'wasm' ? getThreadsCount() : 1;
-  return { name, threads, isolated, notes };
-}
-
 /**
- * Kernels the stock wasm backend lacks for training a conv GAN (tfjs-backend-wasm 4.22 has no
- * Conv2DBackpropFilter): training moves to cpu there until gankit's wasm kernels run in the page.
+ * The engine for training: the active one, unless it lacks a kernel a conv GAN's backward pass needs (stock
+ * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter; gankit's kernels add it), then cpu.
  */
 export async function engineForTraining(info: EngineInfo): Promise<EngineInfo> {
   if (info.name !== 'wasm' || tf.getKernel('Conv2DBackpropFilter', 'wasm')) return info;

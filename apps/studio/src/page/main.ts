@@ -376,6 +376,9 @@ async function newRun(): Promise<void> {
   $('engine').textContent = engineLabel(engine);
   run = new TrainingRun(s, await datasetFor(s));
   $('train-status').textContent = `new ${s.preset} model, width ${s.width}, on ${s.dataset}: step 0`;
+  // Its first checkpoint will replace the saved one; until then the saved one belongs to another run.
+  $('checkpoint-status').textContent = `checkpoints every ${s.checkpointEvery} steps will replace the saved one`;
+  delete $('checkpoint-status').dataset.step;
   $('train-status').dataset.step = '0';
   delete $('train-status').dataset.done;
   await drawLive();
