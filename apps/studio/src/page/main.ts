@@ -130,7 +130,7 @@ async function drawInterpolation(): Promise<void> {
       images.dispose();
       return;
     }
-    const frame = tf.slice(images, [order[k % order.length]!, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+    const frame: tf.Tensor4D = tf.slice(images, [order[k % order.length]!, 0, 0, 0], [1, -1, -1, -1]);
     k++;
     await paintGrid(canvas('animation'), frame, 1).finally(() => frame.dispose());
   };
@@ -167,11 +167,10 @@ async function drawCodes(): Promise<void> {
   const columns = 8;
   const base = drawLatents(gen, columns, Math.max(0, Math.floor(num('seed'))));
   const { category, continuous } = codeValues();
-  const extras = gen.extras.map((e, i) => {
+  const extras = gen.extras.map((e) => {
     if (e.kind === 'labels') return new Float32Array(columns).fill(category);
     return Float32Array.from({ length: columns * e.dim }, (_, j) => continuous[j % e.dim] ?? 0);
   });
-  void base.extras[cont];
   await paint('codes', { ...base, extras }, columns);
 }
 
@@ -434,7 +433,7 @@ function setUpTrain(): void {
     if (!run) return;
     // A copy through the model files' in-memory form, so training on can go on without changing what is explored.
     void run.generator
-      .save(tf.io.withSaveHandler(async (artifacts) => ({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts), artifacts }) as tf.io.SaveResult))
+      .save(tf.io.withSaveHandler((artifacts) => Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts), artifacts } as tf.io.SaveResult)))
       .then(async (result) => {
         const copy = await loadLayersModel(tf.io.fromMemory((result as tf.io.SaveResult & { artifacts: tf.io.ModelArtifacts }).artifacts));
         await opened(describeGenerator(copy, `trained in this tab (step ${run!.step})`));

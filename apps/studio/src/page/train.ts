@@ -146,7 +146,10 @@ export class TrainingRun {
       this.dOptimizer.applyGradients(d.grads);
       // G step: gradients for G's variables only (D fixed).
       const z = this.latents(n);
-      const g = tf.variableGrads(() => this.loss.generator(D.apply(G.apply(z, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor), gVars);
+      const g = tf.variableGrads(() => {
+        const images = G.apply(z, { training: true }) as tf.Tensor;
+        return this.loss.generator(D.apply(images, { training: true }) as tf.Tensor);
+      }, gVars);
       this.gOptimizer.applyGradients(g.grads);
       return tf.stack([d.value, g.value, dReal, dFake]);
     });
