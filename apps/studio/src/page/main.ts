@@ -307,13 +307,12 @@ function setButtons(): void {
 async function drawLive(): Promise<void> {
   if (!run) return;
   const h = run.history;
-  const dName = run.settings.preset === 'dcgan' ? 'D(x)' : 'D(x) critic';
   drawChart(canvas('loss-chart'), 'loss', [
     { label: 'D', color: '#c0392b', values: h.map((r) => ({ x: r.step, y: r.dLoss })) },
     { label: 'G', color: '#2471a3', values: h.map((r) => ({ x: r.step, y: r.gLoss })) },
   ]);
-  drawChart(canvas('d-chart'), run.settings.preset === 'dcgan' ? 'D output (probability)' : 'D output (critic)', [
-    { label: dName, color: '#1e8449', values: h.map((r) => ({ x: r.step, y: r.dReal })) },
+  drawChart(canvas('d-chart'), 'D output (mean logit)', [
+    { label: 'D(x)', color: '#1e8449', values: h.map((r) => ({ x: r.step, y: r.dReal })) },
     { label: 'D(G(z))', color: '#7d3c98', values: h.map((r) => ({ x: r.step, y: r.dFake })) },
   ]);
   const images = run.samples();

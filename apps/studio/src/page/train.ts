@@ -5,6 +5,7 @@ import { arraySource, createPipeline, type Pipeline, type PipelinePosition } fro
 import { getLoss, type GanLoss } from '@gankit/losses';
 import { createGan, type Gan } from '@gankit/models';
 import { adam } from '@gankit/optimizers';
+import { createGanStep, readScalars, type GanStep } from '@gankit/training';
 import type { Checkpoint, StoredTensor } from './store';
 
 /** The two presets of the page, as apps/trainer/presets/mnist-dcgan.json and mnist-hinge-sn.json define them. */
@@ -39,9 +40,9 @@ export interface StepRecord {
   step: number;
   dLoss: number;
   gLoss: number;
-  /** Mean D output on real images: sigmoid(logit) for the standard loss, the raw critic value for hinge. */
+  /** Mean D logit on real images (D(x) before the sigmoid; the critic value for hinge). */
   dReal: number;
-  /** The same on generated images. */
+  /** Mean D logit on generated images, D(G(z)). */
   dFake: number;
 }
 
@@ -66,9 +67,9 @@ function restoreTensors(stored: StoredTensor[]): { name: string; tensor: tf.Tens
 }
 
 /**
- * A GAN training run inside the page: the seed's alternation — a D step with G fixed (G's forward runs outside D's
- * gradient tape), then a G step with D fixed (gradients for G's variables only) — with the preset's loss from
- * @gankit/losses and Adam from @gankit/optimizers, on a @gankit/data pipeline.
+ * A GAN training run inside the page: @gankit/training's step (the one gankit-train runs: a D step with G fixed,
+ * then a G step with D fixed) with the preset's loss from @gankit/losses and Adam from @gankit/optimizers, on a
+ * @gankit/data pipeline.
  */
 export class TrainingRun {
   readonly gan: Gan;
@@ -81,6 +82,7 @@ export class TrainingRun {
   private pipeline: Pipeline;
   private readonly data: ImageData8;
   private readonly fixedZ: tf.Tensor2D;
+  private readonly ganStep: GanStep;
 
   constructor(
     readonly settings: TrainSettings,
@@ -103,6 +105,15 @@ export class TrainingRun {
     this.dOptimizer = adam({ learningRate: settings.lrD, beta1: settings.beta1, beta2: settings.beta2 });
     this.rng = createRng(settings.seed ^ 0x1d2c3b4a);
     this.pipeline = this.makePipeline(position);
+    this.ganStep = createGanStep({
+      generator: this.gan.generator,
+      discriminator: this.gan.discriminator,
+      loss: this.loss,
+      generatorOptimizer: this.gOptimizer,
+      discriminatorOptimizer: this.dOptimizer,
+      latentDim: settings.latentDim,
+      rng: this.rng,
+    });
     this.fixedZ = tf.tensor2d(createRng(settings.seed ^ 0x5a3c11).normalArray(64 * settings.latentDim), [64, settings.latentDim]);
   }
 
@@ -115,49 +126,15 @@ export class TrainingRun {
     return this.gan.generator;
   }
 
-  private latents(n: number): tf.Tensor2D {
-    return tf.tensor2d(this.rng.normalArray(n * this.settings.latentDim), [n, this.settings.latentDim]);
-  }
-
-  private dOutput(logits: tf.Tensor): tf.Scalar {
-    return this.settings.preset === 'dcgan' ? tf.mean(tf.sigmoid(logits)) : tf.mean(logits);
-  }
-
-  /** One D step then one G step; returns the step's scalars. */
+  /** One training step (D step, then G step); returns its scalars. */
   async trainStep(): Promise<StepRecord> {
     const batch = await this.pipeline.next();
     if (!batch) throw new Error('the data pipeline ended');
-    const { generator: G, discriminator: D } = this.gan;
-    const n = batch.images.shape[0];
-    const dVars = D.trainableWeights.map((w) => w.read() as tf.Variable);
-    const gVars = G.trainableWeights.map((w) => w.read() as tf.Variable);
-    const scalars = tf.tidy(() => {
-      // D step: G's forward is outside the tape, so only D's variables get gradients (G fixed).
-      const fake = G.apply(this.latents(n), { training: true }) as tf.Tensor;
-      let dReal!: tf.Scalar;
-      let dFake!: tf.Scalar;
-      const d = tf.variableGrads(() => {
-        const realLogits = D.apply(batch.images, { training: true }) as tf.Tensor;
-        const fakeLogits = D.apply(fake, { training: true }) as tf.Tensor;
-        dReal = tf.keep(this.dOutput(realLogits));
-        dFake = tf.keep(this.dOutput(fakeLogits));
-        return this.loss.discriminator(realLogits, fakeLogits);
-      }, dVars);
-      this.dOptimizer.applyGradients(d.grads);
-      // G step: gradients for G's variables only (D fixed).
-      const z = this.latents(n);
-      const g = tf.variableGrads(() => {
-        const images = G.apply(z, { training: true }) as tf.Tensor;
-        return this.loss.generator(D.apply(images, { training: true }) as tf.Tensor);
-      }, gVars);
-      this.gOptimizer.applyGradients(g.grads);
-      return tf.stack([d.value, g.value, dReal, dFake]);
-    });
-    tf.dispose([batch.images, ...(batch.labels ? [batch.labels] : [])]);
-    const [dLoss, gLoss, dReal, dFake] = Array.from(await scalars.data());
-    scalars.dispose();
+    const scalars = await readScalars(await this.ganStep.step(() => ({ images: batch.images })));
+    batch.labels?.dispose();
     this.step += 1;
-    const record = { step: this.step, dLoss: dLoss!, gLoss: gLoss!, dReal: dReal!, dFake: dFake! };
+    this.ganStep.steps = this.step;
+    const record = { step: this.step, dLoss: scalars.d_loss!, gLoss: scalars.g_loss!, dReal: scalars.d_real!, dFake: scalars.d_fake! };
     this.history.push(record);
     return record;
   }
@@ -200,6 +177,7 @@ export class TrainingRun {
     await run.dOptimizer.setWeights(restoreTensors(checkpoint.dOptimizer));
     run.rng.setState(checkpoint.rng as RngState);
     run.step = checkpoint.step;
+    run.ganStep.steps = checkpoint.step;
     run.history = checkpoint.history as StepRecord[];
     return run;
   }
