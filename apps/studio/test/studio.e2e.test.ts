@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '@gankit/backend-wasm';
-import { fileSystem } from '@gankit/core/node';
+import { createRng } from '@gankit/core';
+import { encodePng, fileSystem } from '@gankit/core/node';
 import { readNpz } from '@gankit/data/node';
-import '@gankit/models';
+import { createGan } from '@gankit/models';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
@@ -43,13 +44,13 @@ async function canvasPixels(page: Page, id: string): Promise<{ width: number; da
   }, id);
 }
 
-/** Tile `k` of a painted grid, first channel only (the images here are grayscale): H·W values. */
-function tile(p: Awaited<ReturnType<typeof canvasPixels>>, k: number): number[] {
+/** Tile `k` of a painted grid as H·W·C values (C = 1: the first channel of the grayscale tiles, C = 3: RGB). */
+function tile(p: Awaited<ReturnType<typeof canvasPixels>>, k: number, channels = 1): number[] {
   const { columns, padding, tileWidth: w, tileHeight: h } = p.layout;
   const top = Math.floor(k / columns) * (h + padding) + padding;
   const left = (k % columns) * (w + padding) + padding;
   const out: number[] = [];
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.push(p.data[((top + y) * p.width + left + x) * 4]!);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) out.push(p.data[((top + y) * p.width + left + x) * 4 + c]!);
   return out;
 }
 
@@ -69,6 +70,21 @@ async function openGenerator(page: Page): Promise<void> {
   await page.waitForSelector('body[data-ready=true]');
   await page.setInputFiles('#pick-files', [join(runDir, 'generator', 'model.json'), join(runDir, 'generator', 'weights.bin')]);
   await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+}
+
+/** Draws `count` samples of seed `seed` in the open page and checks them against `gankit-eval sample` of `generator`. */
+async function expectGridEqualsNode(page: Page, generator: string, seed: number, count: number, channels: number, name: string): Promise<void> {
+  const out = join(work, `node-samples-${name}`);
+  await cli(evalCli, ['sample', generator, '--num', String(count), '--seed', String(seed), '--format', 'npz', '--out', out]);
+  const node = (await readNpz(join(out, 'samples.npz'))).images!;
+  await page.fill('#seed', String(seed));
+  await page.fill('#count', String(count));
+  await page.click('#draw');
+  await page.waitForFunction(([s, n]) => document.getElementById('grid-caption')?.textContent?.startsWith(`seed ${s} · ${n} samples`), [seed, count]);
+  const grid = await canvasPixels(page, 'grid');
+  const [h, w] = [grid.layout.tileHeight, grid.layout.tileWidth];
+  const size = h * w * channels;
+  for (let k = 0; k < count; k++) expect(maxDiff(tile(grid, k, channels), (node.data as Uint8Array).subarray(k * size, (k + 1) * size)), `${name} sample ${k}`).toBeLessThanOrEqual(1);
 }
 
 async function exportGenerator(page: Page, dir: string): Promise<void> {
@@ -190,6 +206,69 @@ describe('gankit studio in Chromium', () => {
     for (let k = 0; k < truncated.layout.count; k++) expect(maxDiff(tile(truncated, k), meanImage)).toBeLessThanOrEqual(1);
     // And ψ = 0 differs from the untruncated samples.
     expect(maxDiff(tile(truncated, a), tile(grid, a))).toBeGreaterThan(1);
+    await page.close();
+  });
+
+  it('opens every architecture (cGAN, ACGAN, projection, SNGAN-ResNet with self-attention, InfoGAN) with its per-class grid and code sliders', async () => {
+    // 32×32 RGB images for SNGAN-ResNet, written as PNGs for the folder source.
+    const folder = join(work, 'rgb32');
+    await mkdir(folder);
+    const rng = createRng(5);
+    for (let i = 0; i < 8; i++) {
+      await writeFile(join(folder, `${i}.png`), await encodePng({ width: 32, height: 32, channels: 3, data: Uint8Array.from(rng.uniformArray(32 * 32 * 3, 0, 256), Math.floor) }));
+    }
+    const tiny = (model: object, data: object = { source: 'mnist', limit: 64 }) => ({
+      extends: 'mnist-dcgan',
+      data,
+      model,
+      training: { steps: 1, batchSize: 8, emaDecay: 0 },
+      logging: { logEvery: 1, sampleEvery: 1, checkpointEvery: 1, keepLast: 1, metric: 'none', evalEvery: 0, sampleCount: 8 },
+    });
+    const configs: Record<string, object> = {
+      cgan: tiny({ architecture: 'cgan', width: 8 }),
+      acgan: tiny({ architecture: 'acgan', width: 8 }),
+      projection: tiny({ architecture: 'projection', width: 8 }),
+      'sngan-resnet': tiny({ architecture: 'sngan-resnet', generatorWidth: 16, discriminatorWidth: 16, selfAttention: true, latentDim: 32 }, { source: 'folder', path: folder, imageSize: 32, channels: 3 }),
+    };
+    const runs: Record<string, string> = {};
+    for (const [name, config] of Object.entries(configs)) {
+      const file = join(work, `${name}.json`);
+      await writeFile(file, JSON.stringify(config));
+      runs[name] = join(work, `run-${name}`);
+      await cli(trainCli, ['--config', file, '--out', runs[name], '--backend', 'wasm', '--threads', '1']);
+    }
+    // gankit-train has no InfoGAN preset: the generator is built with @gankit/models and saved as a user would.
+    const info = createGan({ architecture: 'infogan', imageShape: [28, 28, 1], numClasses: 10, numContinuous: 2, width: 8, seed: 3 });
+    runs.infogan = join(work, 'run-infogan');
+    await info.generator.save(fileSystem(join(runs.infogan, 'generator')));
+    info.generator.dispose();
+    info.discriminator.dispose();
+
+    const page = await browser.context.newPage();
+    for (const [name, dir] of Object.entries(runs)) {
+      await page.goto(`${server.url}?engine=wasm`);
+      await page.waitForSelector('body[data-ready=true]');
+      await page.setInputFiles('#pick-folder', dir); // the whole run folder, as a user picks it
+      await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+      const channels = name === 'sngan-resnet' ? 3 : 1;
+      await expectGridEqualsNode(page, dir, 11, 8, channels, name);
+      const labelled = name !== 'sngan-resnet';
+      expect(await page.isVisible('#classes-panel'), name).toBe(labelled);
+      if (labelled) {
+        await page.waitForFunction(() => (document.getElementById('classes') as HTMLCanvasElement).dataset.layout !== undefined);
+        expect((await canvasPixels(page, 'classes')).layout.count, name).toBe(8 * 10);
+      }
+      if (name === 'cgan') await screenshot(page, 'classes.png');
+      expect(await page.isVisible('#codes-panel'), name).toBe(name === 'infogan');
+    }
+    // InfoGAN: moving a continuous-code slider changes the samples.
+    const before = await canvasPixels(page, 'codes');
+    await page.locator('.code-slider').first().fill('2');
+    await page.waitForFunction(() => document.querySelector('.code-slider + output')?.textContent === '2.00');
+    await page.waitForTimeout(500);
+    const after = await canvasPixels(page, 'codes');
+    expect(maxDiff(tile(after, 0), tile(before, 0))).toBeGreaterThan(0);
+    await screenshot(page, 'codes.png');
     await page.close();
   });
 
