@@ -292,6 +292,11 @@ describe('gankit studio in Chromium', () => {
     await page.waitForSelector('#train-status[data-done=true]', { timeout: 150_000 });
     await exportGenerator(page, join(work, 'trained'));
     await screenshot(page, 'train.png');
+    // The generator trained in the tab, opened in the Explore view.
+    await page.click('#explore-run');
+    await page.waitForFunction(() => document.getElementById('model-info')?.textContent?.startsWith('trained in this tab (step 50)'));
+    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+    await screenshot(page, 'explore-trained.png');
     const imagesPerSecond = Number(await page.getAttribute('#train-status', 'data-images-per-second'));
     expect(imagesPerSecond).toBeGreaterThan(0);
     await page.close();

@@ -44,20 +44,20 @@ async function gpuPresent(name: 'webgpu' | 'webgl', notes: string[]): Promise<bo
   return true;
 }
 
-async function start(name: EngineName, notes: string[]): Promise<EngineInfo> {
+async function start(name: EngineName, notes: string[], threads: number | undefined): Promise<EngineInfo> {
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   // The .wasm files are copied next to the page at build time (scripts/prepare-assets.mjs).
-  const info = await initBackend({ backend: name as BackendChoice, wasmPaths: new URL('./wasm/', document.baseURI).href });
+  const info = await initBackend({ backend: name as BackendChoice, wasmPaths: new URL('./wasm/', document.baseURI).href, ...(threads !== undefined && { threads }) });
   return { name: info.name as EngineName, threads: info.threads ?? 1, isolated: globalThis.crossOriginIsolated === true, notes: [...notes, ...info.notes] };
 }
 
 /**
  * Starts the engine through @gankit/backend-wasm's initBackend: webgpu or webgl when the browser has a real GPU,
  * else wasm with gankit's training kernels (threaded when the page is cross-origin isolated), else cpu; or the one
- * named by `?engine=` in the page's address.
+ * named by `?engine=` in the page's address. `threads`: wasm threads (default: initBackend's, one per core).
  */
-export async function startEngine(preferred?: string | null): Promise<EngineInfo> {
+export async function startEngine(preferred?: string | null, threads?: number): Promise<EngineInfo> {
   const notes: string[] = [];
   if (preferred && !(ENGINES as readonly string[]).includes(preferred)) notes.push(`?engine=${preferred} is not one of ${ENGINES.join(', ')}`);
   const order: EngineName[] = preferred && (ENGINES as readonly string[]).includes(preferred) ? [preferred as EngineName, 'wasm', 'cpu'] : [];
@@ -68,7 +68,7 @@ export async function startEngine(preferred?: string | null): Promise<EngineInfo
   }
   for (const name of order) {
     try {
-      return await start(name, notes);
+      return await start(name, notes, threads);
     } catch (error) {
       notes.push(`${name}: ${firstLine(error)}`);
     }

@@ -335,9 +335,13 @@ async function trainLoop(): Promise<void> {
   running = true;
   setButtons();
   const r = run;
+  const startStep = r.step;
   let windowStart = performance.now();
   let windowImages = 0;
   let rate = 0;
+  // The mean rate over the steps after the first WARMUP of this session (kernel compilation and the first allocations).
+  const WARMUP = 5;
+  let warm: { step: number; time: number } | undefined;
   try {
     while (running && r.step < r.settings.steps && run === r) {
       const t0 = performance.now();
@@ -352,6 +356,8 @@ async function trainLoop(): Promise<void> {
       $('train-status').textContent = `step ${rec.step} / ${r.settings.steps} · D loss ${rec.dLoss.toFixed(3)} · G loss ${rec.gLoss.toFixed(3)} · ${rate.toFixed(1)} images/s (${(now - t0).toFixed(0)} ms/step) on ${engine.name}`;
       $('train-status').dataset.step = String(rec.step);
       $('train-status').dataset.imagesPerSecond = rate.toFixed(2);
+      if (!warm && rec.step >= startStep + WARMUP) warm = { step: rec.step, time: now };
+      else if (warm) $('train-status').dataset.meanImagesPerSecond = (((rec.step - warm.step) * r.settings.batchSize * 1000) / (now - warm.time)).toFixed(2);
       if (rec.step % r.settings.sampleEvery === 0 || rec.step === r.settings.steps) await drawLive();
       if (rec.step % r.settings.checkpointEvery === 0 || rec.step === r.settings.steps) await checkpointNow();
       await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint and take clicks
@@ -466,7 +472,9 @@ async function start(): Promise<void> {
   setUpOpen();
   setUpExplore();
   setUpTrain();
-  engine = await startEngine(new URLSearchParams(location.search).get('engine'));
+  const query = new URLSearchParams(location.search);
+  const threads = query.has('threads') ? Number(query.get('threads')) : undefined;
+  engine = await startEngine(query.get('engine'), threads !== undefined && Number.isInteger(threads) && threads >= 1 ? threads : undefined);
   $('engine').textContent = engineLabel(engine);
   $('engine').dataset.engine = engine.name;
   $('engine').dataset.threads = String(engine.threads);
