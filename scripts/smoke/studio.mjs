@@ -2,7 +2,8 @@
 // on 127.0.0.1 with the cross-origin isolation headers, its script, the bundled datasets and the .wasm files.
 import { spawn } from 'node:child_process';
 
-const child = spawn('npx', ['--no-install', 'gankit-studio', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Its own process group, so stopping it also stops the server npx starts.
+const child = spawn('npx', ['--no-install', 'gankit-studio', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 try {
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -12,7 +13,7 @@ try {
       if (match) resolve(match[1]);
     });
     child.on('exit', (code) => reject(new Error(`gankit-studio exited ${code} before printing its URL: ${out}`)));
-    setTimeout(() => reject(new Error(`gankit-studio printed no URL in 30 s: ${out}`)), 30_000);
+    setTimeout(() => reject(new Error(`gankit-studio printed no URL in 30 s: ${out}`)), 30_000).unref();
   });
   console.log(`gankit-studio serves ${url}`);
   const page = await fetch(url);
@@ -28,5 +29,6 @@ try {
     console.log(`${path}: ${(await res.arrayBuffer()).byteLength} bytes`);
   }
 } finally {
-  child.kill();
+  process.kill(-child.pid, 'SIGTERM');
+  child.stdout.destroy();
 }
