@@ -157,6 +157,12 @@ describe('gankit studio in Chromium', () => {
     expect(grid.layout.count).toBe(COUNT);
     const size = 28 * 28;
     for (let k = 0; k < COUNT; k++) expect(maxDiff(tile(grid, k), (node.data as Uint8Array).subarray(k * size, (k + 1) * size))).toBeLessThanOrEqual(1);
+    // Drawing again leaves no tensor behind.
+    const tensors = await page.getAttribute('body', 'data-tensors');
+    await page.click('#draw');
+    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+    await page.waitForTimeout(300);
+    expect(await page.getAttribute('body', 'data-tensors')).toBe(tensors);
     await screenshot(page, 'explore.png');
     await page.close();
   });
@@ -333,6 +339,13 @@ describe('gankit studio in Chromium', () => {
     await page.waitForSelector('#train-status[data-resumed-from]');
     expect(Number(await page.getAttribute('#train-status', 'data-resumed-from'))).toBe(saved);
     await page.waitForFunction((s) => Number(document.getElementById('train-status')?.dataset.step) > s, saved);
+    // Training steps leave no tensor behind: the count after step s + 2 equals the count after step s + 6.
+    const tensorsAt = async (step: number) => {
+      await page.waitForFunction((s) => Number(document.getElementById('train-status')?.dataset.step) >= s, step);
+      return page.getAttribute('body', 'data-tensors');
+    };
+    const early = await tensorsAt(saved + 2);
+    expect(await tensorsAt(saved + 6)).toBe(early);
     await page.click('#train'); // pause
     await screenshot(page, 'resume.png');
     await page.close();

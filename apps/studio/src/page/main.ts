@@ -22,6 +22,19 @@ let gen: OpenGenerator | undefined;
 let grid: { latents: LatentBatch; layout: GridLayout } | undefined;
 let picks: number[] = [];
 let animationTimer: ReturnType<typeof setInterval> | undefined;
+let animationFrames: tf.Tensor | undefined;
+
+function stopAnimation(): void {
+  if (animationTimer) clearInterval(animationTimer);
+  animationTimer = undefined;
+  animationFrames?.dispose();
+  animationFrames = undefined;
+}
+
+/** Publishes the live tensor count (the tests check it stays flat). */
+function countTensors(): void {
+  document.body.dataset.tensors = String(tf.memory().numTensors);
+}
 
 function status(message: string, kind: 'info' | 'error' = 'info'): void {
   const el = $('status');
@@ -43,6 +56,7 @@ function show(view: string): void {
 // ---- Open -------------------------------------------------------------------------------------------------------
 
 async function opened(next: OpenGenerator): Promise<void> {
+  stopAnimation();
   gen?.model.dispose();
   gen = next;
   picks = [];
@@ -118,16 +132,17 @@ async function drawInterpolation(): Promise<void> {
   const steps = Math.max(2, Math.floor(num('interp-steps')));
   await paint('strip', interpolate(a, b, gen, steps, mode), steps);
   // The animation: 48 frames there and back, painted one at a time.
-  if (animationTimer) clearInterval(animationTimer);
+  stopAnimation();
   const frames = interpolate(a, b, gen, 24, mode);
   const images = generateImages(gen.model, gen, frames);
+  animationFrames = images;
   const order = [...Array(24).keys(), ...[...Array(24).keys()].reverse()];
   let k = 0;
   const target = gen;
   const showFrame = async () => {
+    if (images.isDisposed) return; // a newer animation replaced this one
     if (gen !== target) {
-      clearInterval(animationTimer);
-      images.dispose();
+      stopAnimation();
       return;
     }
     const frame: tf.Tensor4D = tf.slice(images, [order[k % order.length]!, 0, 0, 0], [1, -1, -1, -1]);
@@ -207,6 +222,7 @@ async function drawAll(): Promise<void> {
   await drawGrid();
   await drawClasses();
   await drawCodes();
+  countTensors();
 }
 
 function setUpExplore(): void {
@@ -360,6 +376,7 @@ async function trainLoop(): Promise<void> {
       else if (warm) $('train-status').dataset.meanImagesPerSecond = (((rec.step - warm.step) * r.settings.batchSize * 1000) / (now - warm.time)).toFixed(2);
       if (rec.step % r.settings.sampleEvery === 0 || rec.step === r.settings.steps) await drawLive();
       if (rec.step % r.settings.checkpointEvery === 0 || rec.step === r.settings.steps) await checkpointNow();
+      countTensors();
       await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint and take clicks
     }
     if (r.step >= r.settings.steps) {
