@@ -148,6 +148,8 @@ export class TrainingRun {
   async checkpoint(): Promise<Checkpoint<TrainSettings>> {
     const named = (m: tfl.LayersModel) => m.weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.read() }));
     const [gOpt, dOpt] = [await this.gOptimizer.getWeights(), await this.dOptimizer.getWeights()];
+    // getWeights makes a fresh scalar for the iteration count ('iter'); the rest are the optimizer's own variables.
+    const fresh = [...gOpt, ...dOpt].filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor);
     const checkpoint = {
       settings: this.settings,
       step: this.step,
@@ -160,6 +162,7 @@ export class TrainingRun {
       history: this.history,
       savedAt: new Date().toISOString(),
     };
+    tf.dispose(fresh);
     return checkpoint;
   }
 
@@ -173,8 +176,12 @@ export class TrainingRun {
     };
     setModel(run.gan.generator, checkpoint.generator);
     setModel(run.gan.discriminator, checkpoint.discriminator);
-    await run.gOptimizer.setWeights(restoreTensors(checkpoint.gOptimizer));
-    await run.dOptimizer.setWeights(restoreTensors(checkpoint.dOptimizer));
+    // setWeights makes its own variables from these (and only reads the iteration count), so they are freed after.
+    for (const [optimizer, stored] of [[run.gOptimizer, checkpoint.gOptimizer], [run.dOptimizer, checkpoint.dOptimizer]] as const) {
+      const tensors = restoreTensors(stored);
+      await optimizer.setWeights(tensors);
+      tf.dispose(tensors.map((t) => t.tensor));
+    }
     run.rng.setState(checkpoint.rng as RngState);
     run.step = checkpoint.step;
     run.ganStep.steps = checkpoint.step;
