@@ -13,6 +13,7 @@ const dirs = {
   training: 'packages/training',
   trainer: 'apps/trainer',
   eval: 'apps/eval',
+  studio: 'apps/studio',
 } as const;
 
 /** Tests import every @gankit package from its source, so no build is needed before `vitest`. */

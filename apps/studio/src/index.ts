@@ -1,0 +1,1 @@
+export { serveStudio, siteDir, ISOLATION_HEADERS, type ServeOptions, type StudioServer } from './server';
