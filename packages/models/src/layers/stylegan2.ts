@@ -245,7 +245,7 @@ export class EqualizedConv2D extends tfl.layers.Layer {
       let x = onlyTensor(inputs, 'EqualizedConv2D') as tf.Tensor4D;
       const kernel = this.kernel!.read() as tf.Tensor4D;
       const [kh, kw, cin] = kernel.shape;
-      const w = tf.mul(kernel, 1 / Math.sqrt(cin * kh * kw)) as tf.Tensor4D;
+      const w = tf.mul<tf.Tensor4D>(kernel, 1 / Math.sqrt(cin * kh * kw));
       let y: tf.Tensor;
       if (this.down === 'strided') {
         x = blurPaddedAxis(blurPaddedAxis(x, 1), 2) as tf.Tensor4D;
@@ -362,7 +362,7 @@ export class MappingNetwork extends tfl.layers.Layer {
   /** w = f(z): [B, zDim] → [B, wDim]. */
   mapLatents(z: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
-      let x = tf.mul(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), EPSILON))) as tf.Tensor2D;
+      let x = tf.mul<tf.Tensor2D>(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), EPSILON)));
       this.kernels.forEach((kernel, i) => {
         const k = kernel.read() as tf.Tensor2D;
         const y = tf.add(tf.matMul(x, tf.mul(k, equalizedScale(k.shape[0], this.lrMultiplier))), tf.mul(this.biases[i]!.read(), this.lrMultiplier));
@@ -380,7 +380,7 @@ export class MappingNetwork extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const z = onlyTensor(inputs, 'MappingNetwork');
-      const batch = z.shape[0]!;
+      const batch = z.shape[0];
       const w = this.mapLatents(z);
       const broadcast = (v: tf.Tensor2D, count: number) => tf.tile(tf.expandDims(v, 1), [1, count, 1]);
       if (!isTraining(kwargs)) {
@@ -455,7 +455,7 @@ export class ConstantInput extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const batch = onlyTensor(inputs, 'ConstantInput').shape[0]!;
+      const batch = onlyTensor(inputs, 'ConstantInput').shape[0];
       return tf.tile(tf.expandDims(this.constant!.read(), 0), [batch, 1, 1, 1]);
     });
   }
@@ -583,16 +583,16 @@ export class ModulatedConv2D extends tfl.layers.Layer {
       let x = inputs[0] as tf.Tensor4D;
       const ws = inputs[1] as tf.Tensor3D;
       const [batch, , wDim] = ws.shape;
-      const w = tf.reshape(tf.slice(ws, [0, this.styleIndex, 0], [batch, 1, wDim]), [batch, wDim]) as tf.Tensor2D;
+      const w = tf.reshape<tf.Rank.R2>(tf.slice(ws, [0, this.styleIndex, 0], [batch, 1, wDim]), [batch, wDim]);
       const affine = this.affineKernel!.read() as tf.Tensor2D;
-      const styles = tf.add(tf.matMul(w, tf.mul(affine, 1 / Math.sqrt(wDim))), this.affineBias!.read()) as tf.Tensor2D; // [B, C_in]
+      const styles = tf.add<tf.Tensor2D>(tf.matMul(w, tf.mul(affine, 1 / Math.sqrt(wDim))), this.affineBias!.read()); // [B, C_in]
       const kernel = this.kernel!.read() as tf.Tensor4D;
       const [kh, kw, cin, cout] = kernel.shape;
-      const weight = tf.mul(kernel, 1 / Math.sqrt(cin * kh * kw)) as tf.Tensor4D;
+      const weight = tf.mul<tf.Tensor4D>(kernel, 1 / Math.sqrt(cin * kh * kw));
       if (this.upsample) x = upsample2x(x);
-      let y: tf.Tensor = tf.conv2d(tf.mul(x, tf.reshape(styles, [batch, 1, 1, cin])) as tf.Tensor4D, weight, 1, 'same');
+      let y: tf.Tensor = tf.conv2d(tf.mul<tf.Tensor4D>(x, tf.reshape(styles, [batch, 1, 1, cin])), weight, 1, 'same');
       if (this.demodulate) {
-        const weightSquares = tf.reshape(tf.sum(tf.square(weight), [0, 1]), [cin, cout]) as tf.Tensor2D;
+        const weightSquares = tf.reshape<tf.Rank.R2>(tf.sum(tf.square(weight), [0, 1]), [cin, cout]);
         const demod = tf.rsqrt(tf.add(tf.matMul(tf.square(styles), weightSquares), EPSILON));
         y = tf.mul(y, tf.reshape(demod, [batch, 1, 1, cout]));
       }
