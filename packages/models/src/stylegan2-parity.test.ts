@@ -32,6 +32,10 @@ interface Case {
   z_train: number[];
   w_avg_after: number[];
   params: { generator: number; discriminator: number };
+  pl_noise: number[];
+  pl_target: number;
+  pl_value: number;
+  pl_grads: Record<string, Arr[]>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'gankit-stylegan2-parity-'));
@@ -42,6 +46,15 @@ const measured: string[] = [];
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
+  // The zero gradient of `Greater` (inside LeakyReLU's gradient) that @gankit/losses registers; this package may not
+  // import losses, so the test registers the same fix (see second-order.test.ts).
+  if (tf.getGradient('Greater') === undefined) {
+    tf.registerGradient({
+      kernelName: 'Greater',
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+    });
+  }
   if (PYTHON === undefined) return;
   const out = join(dir, 'parity.json');
   execFileSync(PYTHON, [script, out], { stdio: 'inherit' });
@@ -113,6 +126,32 @@ describe.skipIf(PYTHON === undefined)('stylegan2 equals the PyTorch reference wr
         const ws = tf.tensor3d(ref.ws, [B, ref.num_ws, s.w_dim]);
         check(`${name} synthesis(ws), one style per layer`, g.synthesis.predict(ws) as tf.Tensor, ref.fake_ws);
         check(`${name} D(x)`, d.predict(tf.tensor4d(ref.real, [B, ...imageShape])) as tf.Tensor, ref.logits);
+      });
+      // Path-length penalty (fixed target) and its gradient w.r.t. every G weight: a gradient of a gradient through
+      // the mapping and synthesis networks, which TF.js computes only as far as each op's gradient allows.
+      tf.tidy(() => {
+        const z = tf.tensor2d(ref.z, [B, s.z_dim]);
+        const noise = tf.tensor4d(ref.pl_noise, [B, ...imageShape]);
+        const { value, grads } = tf.variableGrads(() => {
+          const ws = g.mapping.apply(z) as tf.Tensor;
+          const gw = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(g.synthesis.apply(w) as tf.Tensor, noise)))(ws);
+          return tf.mean<tf.Scalar>(tf.square(tf.sub(tf.sqrt(tf.mean(tf.sum(tf.square(gw), 2), 1)), ref.pl_target)));
+        }, g.generator.trainableWeights.map((w) => w.read() as tf.Variable));
+        check(`${name} path-length penalty`, [value.dataSync()[0]!], [ref.pl_value]);
+        const actual: number[] = [];
+        const expected: number[] = [];
+        for (const layer of g.generator.layers) {
+          if (layer.trainableWeights.length === 0) continue;
+          const reference = ref.pl_grads[layer.name]!;
+          expect(reference.map((r) => r.shape)).toEqual(layer.trainableWeights.map((w) => w.shape));
+          layer.trainableWeights.forEach((w, i) => {
+            actual.push(...Array.from(grads[w.originalName]?.dataSync() ?? grads[w.name]?.dataSync() ?? new Float32Array(reference[i]!.values.length)));
+            expected.push(...reference[i]!.values);
+          });
+        }
+        check(`${name} path-length gradients w.r.t. every G weight`, actual, expected);
+      });
+      tf.tidy(() => {
         g.mapping.apply(tf.tensor2d(ref.z_train, [B, s.z_dim]), { training: true });
       });
       const wAvg = g.generator.getLayer('g_mapping').getWeights()[2 * s.mapping_layers]!;
