@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const dirs = {
   core: 'packages/core',
+  'backend-wasm': 'packages/backend-wasm',
   losses: 'packages/losses',
   optimizers: 'packages/optimizers',
   models: 'packages/models',
@@ -13,10 +14,19 @@ const dirs = {
 } as const;
 
 /** Tests import every @gankit package from its source, so no build is needed before `vitest`. */
-const alias = Object.entries(dirs).map(([name, dir]) => ({
-  find: new RegExp(`^@gankit/${name}$`),
-  replacement: fileURLToPath(new URL(`./${dir}/src/index.ts`, import.meta.url)),
-}));
+const alias = [
+  // Tests run in Node: the engine package's `node` export condition.
+  { find: /^@gankit\/backend-wasm$/, replacement: fileURLToPath(new URL('./packages/backend-wasm/src/node.ts', import.meta.url)) },
+  // The Node-only subpaths (`@gankit/core/node`, …).
+  ...['core', 'data', 'optimizers', 'metrics'].map((name) => ({
+    find: new RegExp(`^@gankit/${name}/node$`),
+    replacement: fileURLToPath(new URL(`./packages/${name}/src/node.ts`, import.meta.url)),
+  })),
+  ...Object.entries(dirs).map(([name, dir]) => ({
+    find: new RegExp(`^@gankit/${name}$`),
+    replacement: fileURLToPath(new URL(`./${dir}/src/index.ts`, import.meta.url)),
+  })),
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createPipeline, disposeBatch, imageFolder, mnist } from '@gankit/data';
+import { createPipeline, disposeBatch } from '@gankit/data';
+import { imageFolder, mnist } from '@gankit/data/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

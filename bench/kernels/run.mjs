@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { enableWasmThreads, initBackend, setTransposedConvStrategy, useWasmKernel, wasmThreadsCount } from '@gankit/core';
+import { configureWasm, initBackend, wasmConfig } from '@gankit/backend-wasm';
 
 const QUICK = process.argv.includes('--quick');
 const argValue = (name) => {
@@ -175,8 +175,8 @@ function makeStep(kernel) {
 /** Kernels gankit replaces on wasm (the "before" step uses wasm's own for all of them). */
 const REPLACED = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Identity'];
 
-function useKernels(variant) {
-  for (const name of REPLACED) useWasmKernel(name, variant);
+async function useKernels(variant) {
+  await configureWasm({ kernels: Object.fromEntries(REPLACED.map((name) => [name, variant])) });
 }
 
 function timeStep(step) {
@@ -253,13 +253,13 @@ const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b)
 
 if (STEP_CHILD_THREADS !== undefined) {
   const threads = Number(STEP_CHILD_THREADS);
-  if (threads > 1) await enableWasmThreads(threads);
+  if (threads > 1) await configureWasm({ xnnpackThreads: threads });
   await initBackend({ backend: 'wasm' });
   const { step, dispose } = makeStep(5);
   step();
   const times = Array.from({ length: STEP_ROUNDS }, () => timeStep(step));
   dispose();
-  console.log(JSON.stringify({ threads: wasmThreadsCount(), stepMs: median(times), matmulGflops: matmulGflops() }));
+  console.log(JSON.stringify({ threads: wasmConfig().xnnpackThreads, stepMs: median(times), matmulGflops: matmulGflops() }));
   process.exit(0);
 }
 
@@ -295,14 +295,14 @@ for (const [li, layer] of LAYERS.entries()) {
   for (const kind of Object.keys(KINDS)) {
     const row = { layer: layer.name, kind, gflop: flops(layer) / 1e9 };
     if (kind === 'input') {
-      useWasmKernel('Conv2DBackpropInput', 'stock');
+      await configureWasm({ kernels: { Conv2DBackpropInput: 'stock' } });
       row.stock = await timeKernel('wasm', kind, layer, Math.max(2, WASM_REPS - 2));
-      useWasmKernel('Conv2DBackpropInput', 'gankit');
-      setTransposedConvStrategy('stacked');
+      await configureWasm({ kernels: { Conv2DBackpropInput: 'gankit' } });
+      await configureWasm({ transposedConv: 'stacked' });
       row.stacked = await timeKernel('wasm', kind, layer, WASM_REPS);
-      setTransposedConvStrategy('per-phase');
+      await configureWasm({ transposedConv: 'per-phase' });
       row.perPhase = await timeKernel('wasm', kind, layer, WASM_REPS);
-      setTransposedConvStrategy('auto');
+      await configureWasm({ transposedConv: 'auto' });
     }
     if (kind === 'forward') row.stock = await timeKernel('wasm', kind, layer, WASM_REPS);
     else row.gankit = await timeKernel('wasm', kind, layer, WASM_REPS);
@@ -346,14 +346,14 @@ for (const kernel of [5, 4]) {
   const { step, dispose } = makeStep(kernel);
   const before = [];
   const after = [];
-  useKernels('gankit');
+  await useKernels('gankit');
   step();
-  useKernels('stock');
+  await useKernels('stock');
   step();
   for (let i = 0; i < STEP_ROUNDS; i++) {
-    useKernels('stock');
+    await useKernels('stock');
     before.push(timeStep(step));
-    useKernels('gankit');
+    await useKernels('gankit');
     after.push(timeStep(step));
   }
   if (kernel === 5) {
@@ -382,9 +382,9 @@ log(
 );
 
 log();
-log('## wasm threads in Node (`enableWasmThreads`, child processes alternating 1 and 2 threads)');
+log('## wasm threads in Node (`configureWasm({ xnnpackThreads })`, child processes alternating 1 and 2 threads)');
 log();
-log('tfjs-backend-wasm turns threads off in Node (tfjs issue #3830: its loader hands worker_threads a Blob URL) and its C++ caps the pool at `os.cpus().length / 2` threads. `enableWasmThreads(n)` loads the shipped `tfjs-backend-wasm-threaded-simd.wasm` with the worker script written to a file, lifts that cap and unrefs the workers.');
+log('tfjs-backend-wasm turns threads off in Node (tfjs issue #3830: its loader hands worker_threads a Blob URL) and its C++ caps the pool at `os.cpus().length / 2` threads. `configureWasm({ xnnpackThreads: n })` loads the shipped `tfjs-backend-wasm-threaded-simd.wasm` with the worker script written to a file, lifts that cap and unrefs the workers.');
 log();
 log(`Load average at this point: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} logical cores: a second thread only pays when a core is idle.`);
 log();

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng, writePng } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { writePng } from '@gankit/core/node';
 import { listPresets, resolveConfig } from '@gankit/trainer';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend, setWasmConvEngine } from '@gankit/core';
-import { inceptionV3 } from '@gankit/metrics';
+import { createRng } from '@gankit/core';
+import { configureWasm, initBackend } from '@gankit/backend-wasm';
+import { inceptionV3 } from '@gankit/metrics/node';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,9 +50,9 @@ for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
 const imagesFile = join(work, `images-${N}-${SIZE}.u8`);
 writeFileSync(imagesFile, pixels);
 
-async function gankit(backend, { threads = 1, convEngine = 'gemm' } = {}) {
+async function gankit(backend, { threads = 1, convEngine = 'gemm', elementwise = true } = {}) {
   await initBackend({ backend, threads });
-  setWasmConvEngine(convEngine);
+  await configureWasm({ convEngine, elementwise });
   const extractor = await inceptionV3({ weightsPath: weights.path, maxBatch: BATCH });
   const all = tf.tensor4d(pixels, [N, SIZE, SIZE, 3], 'int32');
   const warm = tf.slice(all, [0, 0, 0, 0], [Math.min(BATCH, N), -1, -1, -1]);
@@ -79,10 +80,9 @@ function torch(threads) {
 const rows = [];
 rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs (default), 1 thread", seconds: await gankit('wasm') });
 rows.push({ what: "gankit inceptionV3() — TF.js wasm, gankit's GEMM convs, 2 threads", seconds: await gankit('wasm', { threads: 2 }) });
-process.env.GANKIT_WASM_ELEMENTWISE = '0'; // "before": wasm's own element-wise kernels too
-rows.push({ what: "gankit inceptionV3() — TF.js wasm before: XNNPACK convs, wasm's element-wise kernels, 1 thread", seconds: await gankit('wasm', { convEngine: 'xnnpack' }) });
-delete process.env.GANKIT_WASM_ELEMENTWISE;
-setWasmConvEngine('gemm');
+// "before": XNNPACK convs and wasm's own element-wise kernels too.
+rows.push({ what: "gankit inceptionV3() — TF.js wasm before: XNNPACK convs, wasm's element-wise kernels, 1 thread", seconds: await gankit('wasm', { convEngine: 'xnnpack', elementwise: false }) });
+await configureWasm({ convEngine: 'gemm', elementwise: true });
 if (args.cpu) rows.push({ what: 'gankit inceptionV3() — TF.js cpu (pure JS)', seconds: await gankit('cpu') });
 const t1 = torch(1);
 rows.push({ what: 'pytorch-fid network — PyTorch CPU, 1 thread', seconds: t1.seconds });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRng } from '@gankit/core';
-import { writeNpy } from '@gankit/data';
+import { writeNpy } from '@gankit/data/node';
 import { featureStats, float64KernelInfo, frechetDistanceDetailed } from '@gankit/metrics';
 
 const { values: args } = parseArgs({

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodePng } from '@gankit/core';
+import { encodePng } from '@gankit/core/node';
 
 const require = createRequire(fileURLToPath(new URL('../../packages/core/package.json', import.meta.url)));
 const sharp = require('sharp');

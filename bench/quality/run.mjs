@@ -13,9 +13,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist, readNpy } from '@gankit/data';
-import { computeMetrics, mnistClassifier } from '@gankit/metrics';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { mnist, readNpy } from '@gankit/data/node';
+import { computeMetrics } from '@gankit/metrics';
+import { mnistClassifier } from '@gankit/metrics/node';
 import { resolveConfig, train } from '@gankit/trainer';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -12,7 +12,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setWasmConvEngine, setWasmConvThreads, wasmConvEngine, wasmConvThreads, wasmConvUsesFma, writePng } from '@gankit/core';
+import { configureWasm, initBackend, wasmConfig } from '@gankit/backend-wasm';
+import { writePng } from '@gankit/core/node';
 import { createGan } from '@gankit/models';
 import { readPreset, train, validateConfig } from '@gankit/trainer';
 
@@ -98,14 +99,14 @@ async function runTrain(m, backend, batch, steps, tmp, threads) {
 }
 
 /** 1024³ matmul GFLOP/s with gankit's GEMM (at the current thread count) and with XNNPACK (tfjs's own, 1 thread). */
-function matmulRates() {
-  const engine = wasmConvEngine();
+async function matmulRates() {
+  const engine = wasmConfig().convEngine;
   const rates = {};
   for (const e of ['gemm', 'xnnpack']) {
-    setWasmConvEngine(e);
+    await configureWasm({ convEngine: e });
     rates[e] = matmulGflops();
   }
-  setWasmConvEngine(engine);
+  await configureWasm({ convEngine: engine });
   return rates;
 }
 
@@ -147,11 +148,11 @@ async function child(job) {
   try {
     const m = MODELS[job.model];
     const threads = job.threads ?? 1;
-    if (job.convEngine) setWasmConvEngine(job.convEngine);
+    await configureWasm({ ...(job.convEngine && { convEngine: job.convEngine }), ...job.wasm });
     if (job.kind === 'train') {
       const stepMs = await runTrain(m, job.backend, job.batch, job.steps, tmp, threads);
       const wasm = job.backend === 'wasm';
-      return { stepMs: stepMs.slice(job.warmup), threads: wasm ? wasmConvThreads() : undefined, fma: wasmConvUsesFma(), matmul: wasm ? matmulRates() : undefined };
+      return { stepMs: stepMs.slice(job.warmup), threads: wasm ? wasmConfig().threads : undefined, fma: wasmConfig().fma, matmul: wasm ? await matmulRates() : undefined };
     }
     await initBackend({ backend: 'wasm', threads });
     if (job.kind === 'sample') {
@@ -226,8 +227,8 @@ const started = new Date();
 const ENGINES = [
   { key: 'gemm1', label: 'gankit wasm, GEMM convs (default), 1 thread', convEngine: 'gemm', threads: 1 },
   { key: 'gemm2', label: 'gankit wasm, GEMM convs (default), 2 threads', convEngine: 'gemm', threads: 2 },
-  // "before" = the previous landing: XNNPACK convs and wasm's own element-wise kernels (GANKIT_WASM_ELEMENTWISE=0).
-  { key: 'xnn1', label: 'gankit wasm before: XNNPACK convs, wasm element-wise kernels, 1 thread', convEngine: 'xnnpack', threads: 1, env: { GANKIT_WASM_ELEMENTWISE: '0' } },
+  // "before" = an earlier landing: XNNPACK convs and wasm's own element-wise kernels (configureWasm({ elementwise: false })).
+  { key: 'xnn1', label: 'gankit wasm before: XNNPACK convs, wasm element-wise kernels, 1 thread', convEngine: 'xnnpack', threads: 1, wasm: { elementwise: false } },
 ];
 const MODEL_IDS = Object.keys(MODELS);
 const runs = Object.fromEntries(MODEL_IDS.map((id) => [id, Object.fromEntries(ENGINES.map((e) => [e.key, []]))]));
@@ -237,7 +238,7 @@ for (let r = 0; r < REPEATS; r++) {
   for (const id of MODEL_IDS) {
     const m = MODELS[id];
     for (const e of ENGINES) {
-      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', convEngine: e.convEngine, threads: e.threads, env: e.env, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
+      const out = spawnChild({ kind: 'train', model: id, backend: 'wasm', convEngine: e.convEngine, threads: e.threads, wasm: e.wasm, batch: m.batch, steps: m.steps + m.warmup, warmup: m.warmup });
       runs[id][e.key].push(out);
       console.error(`${id} ${e.key}: ${out.error ?? `median ${median(out.stepMs).toFixed(0)} ms (threads ${out.threads}, fma ${out.fma}), matmul ${JSON.stringify(out.matmul)}`}`);
     }
@@ -250,9 +251,9 @@ console.error(`torch done: ${torch.train.map((t) => `${t.id}/${t.threads}: ${med
 const cpuTimeout = QUICK ? 1000 : 90_000;
 const cpu = spawnChild({ kind: 'train', model: 'm28', backend: 'cpu', threads: 1, batch: CPU_BATCH, steps: 1, warmup: 0 }, cpuTimeout);
 console.error(`cpu m28: ${cpu.error ?? median(cpu.stepMs).toFixed(0)}`);
-const samples = Object.fromEntries(ENGINES.map((e) => [e.key, Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', convEngine: e.convEngine, threads: e.threads, env: e.env, ...SAMPLE }))]));
+const samples = Object.fromEntries(ENGINES.map((e) => [e.key, Array.from({ length: REPEATS }, () => spawnChild({ kind: 'sample', model: 'm28', convEngine: e.convEngine, threads: e.threads, wasm: e.wasm, ...SAMPLE }))]));
 const PROFILE_STEPS = QUICK ? 2 : 4;
-const profiles = Object.fromEntries(ENGINES.map((e) => [e.key, spawnChild({ kind: 'profile', model: 'm28', convEngine: e.convEngine, threads: e.threads, env: e.env, steps: PROFILE_STEPS })]));
+const profiles = Object.fromEntries(ENGINES.map((e) => [e.key, spawnChild({ kind: 'profile', model: 'm28', convEngine: e.convEngine, threads: e.threads, wasm: e.wasm, steps: PROFILE_STEPS })]));
 loads.push(os.loadavg()[0]);
 
 // ---- Tables ------------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 // a D step with G fixed, then a G step with D fixed (the seed's alternation), Adam 2e-4 / (0.5, 0.999).
 // Run: node main.mjs            (GANKIT_EXAMPLE_STEPS=20 for a quick check; GANKIT_BACKEND=wasm|cpu to choose)
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend, toImageGrid, writePng } from '@gankit/core';
-import { createPipeline, disposeBatch, mnist } from '@gankit/data';
+import { createRng, toImageGrid } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { writePng } from '@gankit/core/node';
+import { createPipeline, disposeBatch } from '@gankit/data';
+import { mnist } from '@gankit/data/node';
 import { getLoss } from '@gankit/losses';
 import { createGan } from '@gankit/models';
 import { adam } from '@gankit/optimizers';

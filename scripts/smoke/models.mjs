@@ -1,6 +1,7 @@
 // Install check for @gankit/models: build the DCGAN for MNIST and run G → D.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { createGan } from '@gankit/models';
 
 await initBackend();

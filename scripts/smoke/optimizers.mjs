@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@gankit/core';
-import { adam, cosineSchedule, ExponentialMovingAverage, loadTrainingState, saveTrainingState, ScheduledOptimizer } from '@gankit/optimizers';
+import { initBackend } from '@gankit/backend-wasm';
+import { adam, cosineSchedule, ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
+import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 
 const info = await initBackend();
 console.log(`backend: ${info.name}`);

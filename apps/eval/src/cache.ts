@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWriteFile } from '@gankit/core';
-import { loadStatsNpz, saveStatsNpz, type FeatureStats } from '@gankit/metrics';
+import { atomicWriteFile } from '@gankit/core/node';
+import { type FeatureStats } from '@gankit/metrics';
+import { loadStatsNpz, saveStatsNpz } from '@gankit/metrics/node';
 import { hashKey } from './fingerprint';
 
 /** What identifies cached reference statistics: the input's data and every setting that changes the features. */

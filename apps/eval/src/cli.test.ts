@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist, randomSubset, readNpz, writeIdx } from '@gankit/data';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { randomSubset } from '@gankit/data';
+import { mnist, readNpz, writeIdx } from '@gankit/data/node';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fileSystem, initBackend } from '@gankit/core';
-import { imageFolder, idxSource, mnist, npySource } from '@gankit/data';
-import { loadStatsNpz, frechetDistance, saveStatsNpz } from '@gankit/metrics';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { imageFolder, idxSource, mnist, npySource } from '@gankit/data/node';
+import { frechetDistance } from '@gankit/metrics';
+import { loadStatsNpz, saveStatsNpz } from '@gankit/metrics/node';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 

@@ -1,23 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { GanKitError, initBackend } from '@gankit/core';
-import {
-  computeMetrics,
-  frechetDistanceDetailed,
-  intraFid,
-  loadStatsNpz,
-  mergeFeatureStats,
-  saveStatsNpz,
-  StreamingFeatureStats,
-  featureMatrix,
-  type FeatureExtractor,
-  type FeatureStats,
-  type ImageBatch,
-  type PrecomputedBatch,
-  type MetricName,
-  type MetricsResult,
-} from '@gankit/metrics';
+import { GanKitError } from '@gankit/core';
+import { initBackend, defaultWasmThreads } from '@gankit/backend-wasm';
+import { computeMetrics, frechetDistanceDetailed, intraFid, mergeFeatureStats, StreamingFeatureStats, featureMatrix, type FeatureExtractor, type FeatureStats, type ImageBatch, type PrecomputedBatch, type MetricName, type MetricsResult } from '@gankit/metrics';
+import { loadStatsNpz, saveStatsNpz } from '@gankit/metrics/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalCommand, EvalOptions } from './args';
 import { otherCachedResizes, readCachedStats, writeCachedStats, type CacheKey } from './cache';
@@ -243,8 +229,8 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
     return finish({ metrics: [], nReal: merged.n, nFake: null, extractor: 'none (statistics files)', output: written });
   }
 
-  // On wasm, gankit's conv kernels use every core (Inception extraction: 1.6× faster on 2 cores, bench/results/extract.md).
-  const backend = await initBackend({ backend: options.backend, threads: Math.min(availableParallelism(), 8) });
+  // On wasm, gankit's conv kernels use defaultWasmThreads(): every core, at most 8 (Inception extraction: 1.6× faster on 2 cores, bench/results/extract.md).
+  const backend = await initBackend({ backend: options.backend, threads: defaultWasmThreads() });
   backendName = backend.name;
   if (backend.warning) warn(backend.warning);
 

@@ -1,5 +1,6 @@
 import { GanKitError } from '@gankit/core';
-import { FID_INCEPTION_WEIGHTS_URL, inceptionV3, mnistClassifier, type FeatureExtractor } from '@gankit/metrics';
+import { FID_INCEPTION_WEIGHTS_URL, type FeatureExtractor } from '@gankit/metrics';
+import { inceptionV3, mnistClassifier } from '@gankit/metrics/node';
 import type { EvalOptions } from './args';
 import type { SampleInput, Uint8Batch } from './inputs';
 import type { ImageBatch, PrecomputedBatch } from '@gankit/metrics';

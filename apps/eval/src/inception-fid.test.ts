@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mnist } from '@gankit/data';
-import { loadStatsNpz, type FeatureStats } from '@gankit/metrics';
+import { mnist } from '@gankit/data/node';
+import { type FeatureStats } from '@gankit/metrics';
+import { loadStatsNpz } from '@gankit/metrics/node';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 
 const cli = repoPath('apps', 'eval', 'dist', 'cli.js');

@@ -2,8 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, fileError, fileSystem } from '@gankit/core';
-import { idxSource, imageFolder, loadNamedDataset, npySource, randomSubset, readNpz, type Example, type ImageShape, type NpyArray, type ImageSource, IMAGE_EXTENSIONS } from '@gankit/data';
+import { GanKitError, createRng, fileError } from '@gankit/core';
+import { fileSystem } from '@gankit/core/node';
+import { randomSubset, type Example, type ImageShape, type ImageSource } from '@gankit/data';
+import { idxSource, imageFolder, loadNamedDataset, npySource, readNpz, type NpyArray, IMAGE_EXTENSIONS } from '@gankit/data/node';
 import { setTruncationPsi, truncatedNormalArray, truncationKind } from '@gankit/models';
 import { fingerprintPath } from './fingerprint';
 

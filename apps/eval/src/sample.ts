@@ -3,7 +3,7 @@ import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { GanKitError, fileError } from '@gankit/core';
-import { writeIdx, writeNpz } from '@gankit/data';
+import { writeIdx, writeNpz } from '@gankit/data/node';
 import type { EvalOptions } from './args';
 import type { EvaluateHooks } from './evaluate';
 import { findGenerator, generateImages, loadGenerator, type SubsetInfo } from './inputs';

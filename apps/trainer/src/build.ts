@@ -1,11 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, fileSystem, type Rng } from '@gankit/core';
-import { cifar10, createPipeline, fashionMnist, idxSource, imageFolder, mnist, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { GanKitError, createRng, type Rng } from '@gankit/core';
+import { fileSystem } from '@gankit/core/node';
+import { createPipeline, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
+import { cifar10, fashionMnist, idxSource, imageFolder, mnist } from '@gankit/data/node';
 import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
-import { computeMetrics, mnistClassifier, type FeatureStats, type ImageBatch } from '@gankit/metrics';
+import { computeMetrics, type FeatureStats, type ImageBatch } from '@gankit/metrics';
+import { mnistClassifier } from '@gankit/metrics/node';
 import type { Batch, BatchStream, Components, Evaluator } from './components';
 import type { OptimizerConfig, TrainConfig } from './config';
 

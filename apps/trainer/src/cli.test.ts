@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { decodePng, fileSystem, initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { decodePng, fileSystem } from '@gankit/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCli, runCli } from './testing/cli-process';
 

@@ -21,7 +21,7 @@ Options:
   --batch-size B       images per batch
   --seed S             seed for weights, data order and latents (runs are reproducible)
   --backend B          auto (default), gpu (tfjs-node-gpu on a GPU, else fail), tensorflow, wasm or cpu
-  --threads N          on wasm: threads for the conv kernels (default: all cores)
+  --threads N          on wasm: threads for the conv kernels (default: every core, at most 8)
   --out DIR            run folder (default runs/<name>); a non-empty folder is refused without --force
   --force              delete the contents of a non-empty --out folder first
   --resume DIR         continue the run in DIR from its last complete checkpoint

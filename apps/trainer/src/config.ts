@@ -146,7 +146,7 @@ export const trainConfigSchema = z.strictObject({
   extends: z.string().optional(),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(['auto', 'gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-  /** On wasm: threads for gankit's conv kernels; `auto` = the cores Node reports (os.availableParallelism). */
+  /** On wasm: threads for gankit's kernels; `auto` = `defaultWasmThreads()` of @gankit/backend-wasm (every core, at most 8). */
   threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   data: dataSchema,
   model: modelSchema,

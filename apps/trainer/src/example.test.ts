@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { decodePng } from '@gankit/core';
+import { decodePng } from '@gankit/core/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildTestCli } from './testing/cli-process';
 

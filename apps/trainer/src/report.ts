@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
-import { atomicWriteFile } from '@gankit/core';
+import { atomicWriteFile } from '@gankit/core/node';
 import type { MetricsRecord, RunPaths } from './run-folder';
 import { readMetrics } from './run-folder';
 

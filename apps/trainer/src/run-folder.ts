@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GanKitError, atomicWriteFile, fileError } from '@gankit/core';
+import { GanKitError, fileError } from '@gankit/core';
+import { atomicWriteFile } from '@gankit/core/node';
 
 /** Paths inside a run folder. */
 export interface RunPaths {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
 import { buildComponents } from './build';
 import { validateConfig } from './config';

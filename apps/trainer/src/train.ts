@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, atomicWriteFile, canPauseGradientTape, lowMemoryVariableGrads, outOfMemoryError, outsideGradientTape, createRng, encodePng, fileError, initBackend, loadWeightsMap, saveWeightsMap, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
-import { clipByGlobalNorm, clipWeights, loadTrainingState, saveTrainingState, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
+import { GanKitError, canPauseGradientTape, lowMemoryVariableGrads, outOfMemoryError, outsideGradientTape, createRng, fileError, toImageGrid, type NamedTensor, type Rng, type RngState } from '@gankit/core';
+import { initBackend, defaultWasmThreads } from '@gankit/backend-wasm';
+import { atomicWriteFile, encodePng, loadWeightsMap, saveWeightsMap } from '@gankit/core/node';
+import { clipByGlobalNorm, clipWeights, type ExponentialMovingAverage, type ScheduledOptimizer } from '@gankit/optimizers';
+import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 import { buildComponents, exportGenerator } from './build';
 import type { Batch, Components } from './components';
 import { deepMerge, validateConfig, type ConfigOverrides, type TrainConfig } from './config';
@@ -403,7 +405,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       );
     }
   }
-  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? Math.min(availableParallelism(), 8) : config.threads });
+  const backend = await initBackend({ backend: config.backend, threads: config.threads === 'auto' ? defaultWasmThreads() : config.threads });
   const threadsNote = backend.threads === undefined ? '' : `, ${backend.threads} conv thread${backend.threads === 1 ? '' : 's'}`;
   reporter?.info(`backend: ${backend.name} (${backend.package}${threadsNote})`, { backend: backend.name });
   if (backend.warning) reporter?.info(`warning: ${backend.warning}`, { warning: backend.warning });

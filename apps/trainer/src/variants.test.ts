@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePng, encodePng, initBackend } from '@gankit/core';
-import { mnist } from '@gankit/data';
+import { initBackend } from '@gankit/backend-wasm';
+import { decodePng, encodePng } from '@gankit/core/node';
+import { mnist } from '@gankit/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig, type TrainConfigInput } from './config';
 import { readMetrics, runPaths } from './run-folder';

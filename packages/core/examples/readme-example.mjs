@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend, createRng, fileSystem, toImageGrid, writePng } from '@gankit/core';
+import { createRng, toImageGrid } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem, writePng } from '@gankit/core/node';
 
 // Picks tfjs-node-gpu → tfjs-node → wasm (+ gankit kernels) → cpu; override with GANKIT_BACKEND=cpu.
 const backend = await initBackend();

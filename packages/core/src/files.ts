@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { z } from 'zod';
 import { GanKitError, fileError } from './errors';
+import { parseWithSchema } from './schema';
 
 /** Writes a file atomically: data goes to a temp file in the same folder, is fsynced, then renamed over the target. */
 export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
@@ -43,12 +44,4 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promi
     throw new GanKitError('FILE_CORRUPT', `${path} is not valid JSON: ${(error as Error).message}`, { path, cause: error });
   }
   return parseWithSchema(raw, schema, path);
-}
-
-/** Validates a value with a zod schema; on failure lists every issue as `field: message` in one error. */
-export function parseWithSchema<T>(value: unknown, schema: z.ZodType<T>, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-  throw new GanKitError('CONFIG_INVALID', `${what} is invalid: ${issues.join('; ')}`, { path: what, cause: result.error });
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
+import { initBackend } from '@gankit/backend-wasm';
 import { canPauseGradientTape, lowMemoryVariableGrads, outsideGradientTape, tileGradient } from './gradients';
 import { createRng } from './rng';
 import { referencePython } from '../../../testing/python';

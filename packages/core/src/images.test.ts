@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
+import { initBackend } from '@gankit/backend-wasm';
 import { GanKitError } from './errors';
-import { decodePng, encodePng, readPng, toImageGrid, writePng, type ImageGrid } from './images';
+import { toImageGrid, type ImageGrid } from './images';
+import { decodePng, encodePng, readPng, writePng } from './png';
 
 const FIXTURES = new URL('./images.fixtures/', import.meta.url);
 

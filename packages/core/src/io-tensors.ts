@@ -2,16 +2,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { GanKitError } from './errors';
+import type { NamedTensor } from './named-tensor';
 import { readManifestJson, readManifestWeights, weightsManifestSchema, writeFilesAtomically } from './io-manifest';
 
 /** The `format` field of a tensors JSON file written by `saveWeightsMap`. */
 export const WEIGHTS_MAP_FORMAT = 'gankit-weights-map';
 
-/** A tensor with its name (the shape of `tf.Optimizer.getWeights()` entries). */
-export interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
 
 /** Options for `saveWeightsMap` / `loadWeightsMap`. */
 export interface WeightsMapOptions {

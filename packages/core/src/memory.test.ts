@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
+import { initBackend } from '@gankit/backend-wasm';
 import { GanKitError } from './errors';
 import { formatBytes, isOutOfMemory, outOfMemoryError, wasmHeapBytes } from './memory';
 

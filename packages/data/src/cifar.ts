@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GanKitError, readFileOrThrow } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { readFileOrThrow } from '@gankit/core/node';
 import type { Split } from './named';
 import { arraySource, type ArraySource } from './source';
 

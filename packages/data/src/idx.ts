@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { GanKitError, atomicWriteFile, readFileOrThrow } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { atomicWriteFile, readFileOrThrow } from '@gankit/core/node';
 import { inflateBounded } from './inflate';
 import { arraySource, type ArraySource } from './source';
 

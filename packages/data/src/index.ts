@@ -1,18 +1,8 @@
-export { type NpyArray, type NpyData, type NpyDtype, parseNpy, encodeNpy, readNpy, writeNpy, parseNpz, encodeNpz, readNpz, writeNpz } from './npy';
-export { type IdxArray, type IdxDtype, type IdxSourceOptions, parseIdx, encodeIdx, readIdx, writeIdx, idxSource, idxArraysToSource } from './idx';
+// @gankit/data: the platform-neutral part (Node and browsers): in-memory sources, the input pipeline, seeded subsets.
+// File formats and file sources (IDX, npy/npz, CIFAR, image folders, the named datasets) are in `@gankit/data/node`.
 export { type Example, type ImageShape, type ImageSource, type ArraySource, type ArraySourceOptions, arraySource } from './source';
-export {
-  type Split, type NamedDatasetOptions, type DatasetName,
-  mnist, fashionMnist, loadNamedDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
-} from './named';
 export {
   type Pipeline, type PipelineOptions, type PipelinePosition, type Batch, type BatchArrays,
   type TfDatasetElement, createPipeline, disposeBatch, toTfDataset,
 } from './pipeline';
-export { type ImageFolderOptions, type ImageFolderSource, imageFolder, IMAGE_EXTENSIONS } from './image-folder';
-export { type RawImage, decodeNetpbm, decodeBmp, RAW_DECODED_EXTENSIONS } from './raw-decoders';
-export { type CifarOptions, type CifarLayout, cifar10, cifar100, parseCifarBatch, CIFAR10_CLASSES } from './cifar';
-export { type NpySourceOptions, npySource } from './npy-source';
-export { type InflateBoundedOptions, inflateBounded } from './inflate';
-export { type ZipEntry, readZipEntries, zipEntryBytes } from './zip';
 export { randomSubset } from './subset';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { GanKitError, readFileOrThrow } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { readFileOrThrow } from '@gankit/core/node';
 import { idxSource } from './idx';
 import { arraySource, type ArraySource } from './source';
 

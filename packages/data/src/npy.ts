@@ -1,4 +1,5 @@
-import { GanKitError, atomicWriteFile, readFileOrThrow } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { atomicWriteFile, readFileOrThrow } from '@gankit/core/node';
 import { zipSync, type Zippable } from 'fflate';
 import { readZipEntries, zipEntryBytes, type ZipEntry } from './zip';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mnist } from './named';
 import { type BatchArrays, type PipelineOptions, createPipeline, disposeBatch, toTfDataset } from './pipeline';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mnist } from './named';
 import { createPipeline, disposeBatch } from './pipeline';

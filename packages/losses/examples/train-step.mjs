@@ -1,6 +1,7 @@
 // A custom D/G training step with @gankit/losses and @gankit/core only: a tiny MLP GAN learns a ring of 2-D points.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { getLoss, r1Penalty } from '@gankit/losses';
 
 const backend = await initBackend({ backend: process.env.GANKIT_BACKEND ?? 'cpu' });

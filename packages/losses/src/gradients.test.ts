@@ -3,7 +3,8 @@
 // computed through a leakyRelu critic: a gradient of a gradient, which needs the zero gradient of `Greater`.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { gradientPenaltyAt, registerSecondOrderGradientFixes, type Critic } from './index';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgreementTable } from '../../../testing/agreement';
 import { PathLengthRegularizer } from './index';

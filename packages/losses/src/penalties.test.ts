@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgreementTable } from '../../../testing/agreement';
 import { draganPenalty, draganPenaltyAt, gradientPenalty, gradientPenaltyAt, r1Penalty, r2Penalty, registerSecondOrderGradientFixes, type Critic } from './index';

@@ -13,8 +13,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRng, fileSystem, initBackend } from '@gankit/core';
-import { mnist } from '@gankit/data';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
+import { mnist } from '@gankit/data/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 

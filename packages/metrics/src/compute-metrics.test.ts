@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeMetrics, type ImageBatch } from './compute-metrics';
 import type { ExtractedFeatures, FeatureExtractor } from './extractor';

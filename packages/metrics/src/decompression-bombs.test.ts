@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeIdx, encodeNpy, readZipEntries } from '@gankit/data';
+import { encodeIdx, encodeNpy, readZipEntries } from '@gankit/data/node';
 import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
 
 const MiB = 1 << 20;
@@ -125,8 +125,8 @@ async function parseInChild(module: string, call: string, file: string): Promise
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildReport;
 }
 
-const dataDist = repoPath('packages', 'data', 'dist', 'index.js');
-const metricsDist = repoPath('packages', 'metrics', 'dist', 'index.js');
+const dataDist = repoPath('packages', 'data', 'dist', 'node.js');
+const metricsDist = repoPath('packages', 'metrics', 'dist', 'node.js');
 
 function expectRefused(report: ChildReport, pattern: RegExp): void {
   console.log(`peak memory growth ${(report.growth / MiB).toFixed(0)} MiB: ${report.code}: ${report.message}`);

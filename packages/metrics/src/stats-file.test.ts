@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpz } from '@gankit/data';
+import { writeNpz } from '@gankit/data/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasNumpyScipy, runMakeFixtures, STATS_FIXTURES } from '../test/python';
 import { loadStatsNpz, saveStatsNpz } from './stats-file';

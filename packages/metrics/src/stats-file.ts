@@ -1,5 +1,5 @@
 import { GanKitError } from '@gankit/core';
-import { readNpz, writeNpz, type NpyArray } from '@gankit/data';
+import { readNpz, writeNpz, type NpyArray } from '@gankit/data/node';
 import type { FeatureStats } from './stats/feature-stats';
 
 /** What {@link saveStatsNpz} writes: the mean and covariance of one set of features. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { countTrainableParams, createGan, dcganDiscriminator, dcganGenerator, type CreateGanOptions, type Gan } from './index';
 import { disposeGan, discriminatorInputsFor, generatorInputsFor, predictAll } from './test-utils';
 

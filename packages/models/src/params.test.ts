@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { countTrainableParams, createGan, type CreateGanOptions } from './index';
 import { disposeGan } from './test-utils';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { createGan, type CreateGanOptions } from './index';
 import { discriminatorInputsFor, disposeGan } from './test-utils';
 

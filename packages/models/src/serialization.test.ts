@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSystem, initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { fileSystem } from '@gankit/core/node';
 import { cloneModel, createGan, type CreateGanOptions } from './index';
 import { asList, discriminatorInputsFor, disposeGan, generatorInputsFor, predictAll } from './test-utils';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { countTrainableParams, setTruncationPsi, styleGan2Discriminator, styleGan2Generator, type ImageShape } from './index';
 import { referencePython } from '../../../testing/python';
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, initBackend } from '@gankit/core';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { createGan, mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind, type Gan } from './index';
 import { disposeGan } from './test-utils';
 import { referencePython } from '../../../testing/python';

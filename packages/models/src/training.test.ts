@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, type BackendInfo } from '@gankit/core';
+import { initBackend, type BackendInfo } from '@gankit/backend-wasm';
 import { createGan, type CreateGanOptions, type Gan } from './index';
 import { asList, discriminatorInputsFor, disposeGan, generatorInputsFor, labelsFor } from './test-utils';
 

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@gankit/core';
-import {
-  clipByGlobalNorm, ExponentialMovingAverage, linearDecaySchedule, loadTrainingState, saveTrainingState, ScheduledOptimizer, ttur, warmupSchedule,
-} from '@gankit/optimizers';
+import { createRng } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { clipByGlobalNorm, ExponentialMovingAverage, linearDecaySchedule, ScheduledOptimizer, ttur, warmupSchedule } from '@gankit/optimizers';
+import { loadTrainingState, saveTrainingState } from '@gankit/optimizers/node';
 
 const backend = await initBackend({ backend: process.env.GANKIT_BACKEND ?? 'cpu' });
 const rng = createRng(0);

@@ -16,11 +16,3 @@ export {
 } from './schedules';
 export { ExponentialMovingAverage, type EmaOptions, type EmaState } from './ema';
 export { clipWeights, clipByGlobalNorm, type ClippedGradients } from './clipping';
-export {
-  saveTrainingState,
-  loadTrainingState,
-  TRAINING_STATE_FORMAT,
-  type TrainingStateParts,
-  type TrainingStateOptions,
-  type SaveTrainingStateOptions,
-} from './state';

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { adam, getLearningRate, PyTorchAdamOptimizer, PyTorchRMSPropOptimizer, rmsprop, sgd, ttur } from './index';
 

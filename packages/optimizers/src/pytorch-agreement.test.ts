@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgreementTable } from '../../../testing/agreement';
 import { fixture, makeProblem } from '../test/problem';

@@ -3,20 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, GanKitError, initBackend, rngFromState, saveWeightsMap, type RngState } from '@gankit/core';
+import { createRng, GanKitError, rngFromState, type RngState } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { saveWeightsMap } from '@gankit/core/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   adam,
   ExponentialMovingAverage,
   linearDecaySchedule,
-  loadTrainingState,
   rmsprop,
-  saveTrainingState,
   ScheduledOptimizer,
   sgd,
   warmupSchedule,
-  type TrainingStateParts,
 } from './index';
+import { loadTrainingState, saveTrainingState, type TrainingStateParts } from './node';
 
 const dir = mkdtempSync(join(tmpdir(), 'gankit-optimizers-state-'));
 beforeAll(async () => {

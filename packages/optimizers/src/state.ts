@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GanKitError, loadWeightsMap, saveWeightsMap, type NamedTensor, type WeightsMap } from '@gankit/core';
+import { GanKitError, type NamedTensor } from '@gankit/core';
+import { loadWeightsMap, saveWeightsMap, type WeightsMap } from '@gankit/core/node';
 import type { ExponentialMovingAverage } from './ema';
 import { ScheduledOptimizer } from './schedules';
 

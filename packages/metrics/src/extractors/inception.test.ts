@@ -4,12 +4,15 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureExtractor } from '../extractor';
-import { loadTorchCheckpoint, torchStateDict, type TorchTensor } from '../torch/index';
-import { FID_INCEPTION_WEIGHTS_URL, inceptionV3 } from './inception';
+import { loadTorchCheckpoint, torchStateDict } from '../torch/checkpoint';
+import type { TorchTensor } from '../torch/tensor';
+import { FID_INCEPTION_WEIGHTS_URL } from './inception';
+import { inceptionV3 } from './inception-file';
 import { referencePython } from '../../../../testing/python';
 
 const script = fileURLToPath(new URL('../../test/fixtures/inception/make_reference.py', import.meta.url));

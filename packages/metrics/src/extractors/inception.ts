@@ -1,7 +1,7 @@
 import { GanKitError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ExtractedFeatures, FeatureExtractor } from '../extractor';
-import { loadTorchCheckpoint, tensorToFloat32, torchStateDict, type TorchTensor } from '../torch/index';
+import { tensorToFloat32, type TorchTensor } from '../torch/tensor';
 import { checkImageBatch, toRgbFloat } from './images';
 import { cleanResize } from './resize-pil';
 
@@ -164,12 +164,11 @@ function foldConv(state: Map<string, TorchTensor>, name: string, spec: ConvSpec,
   };
 }
 
-async function loadInceptionWeights(path: string): Promise<InceptionWeights> {
-  const state = torchStateDict(await loadTorchCheckpoint(path), path);
+function inceptionWeights(state: Map<string, TorchTensor>, source: string): InceptionWeights {
   const convs = new Map<string, FoldedConv>();
   try {
-    for (const [name, spec] of convSpecs()) convs.set(name, foldConv(state, name, spec, path));
-    const fcWeight = requireTensor(state, 'fc.weight', [1008, 2048], path);
+    for (const [name, spec] of convSpecs()) convs.set(name, foldConv(state, name, spec, source));
+    const fcWeight = requireTensor(state, 'fc.weight', [1008, 2048], source);
     return { convs, fc: tf.tensor2d(tensorToFloat32(fcWeight), [1008, 2048]) };
   } catch (error) {
     for (const conv of convs.values()) tf.dispose([conv.filter, conv.bias]);
@@ -293,26 +292,13 @@ class FidInceptionNet {
   }
 }
 
-function resolveWeightsPath(option: string | undefined): string {
-  const path = option ?? process.env.GANKIT_INCEPTION_WEIGHTS;
-  if (path === undefined || path === '') {
-    throw new GanKitError(
-      'MISSING_WEIGHTS',
-      `the FID Inception weights are needed: download ${FID_INCEPTION_WEIGHTS_URL} (95 MB, the file pytorch-fid uses) ` +
-        `and pass its path as inceptionV3({ weightsPath }) or set GANKIT_INCEPTION_WEIGHTS=/path/to/pt_inception-2015-12-05-6726825d.pth`,
-    );
-  }
-  return path;
-}
-
 /**
  * pytorch-fid's FID Inception-v3 (`fid_inception_v3`) on TF.js: uint8 images → [0, 1] → resize to 299×299
  * (bilinear, align_corners=False, or clean-fid's PIL bicubic) → 2x − 1 → pool3 (2048-d) and the 1008 logits
- * torch-fidelity uses for IS (pool3 · Wᵀ, no bias). Weights are read directly from pytorch-fid's `.pth` file.
+ * torch-fidelity uses for IS (pool3 · Wᵀ, no bias). `state` is pytorch-fid's `.pth` state dict (`@gankit/metrics/node`'s `inceptionV3` reads the file).
  * Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium".
  */
-export async function inceptionV3(options: InceptionV3Options = {}): Promise<FeatureExtractor> {
-  const path = resolveWeightsPath(options.weightsPath);
+export function inceptionV3FromStateDict(state: Map<string, TorchTensor>, options: Omit<InceptionV3Options, 'weightsPath'> = {}, source = 'the FID Inception weights'): FeatureExtractor {
   const resize = options.resize ?? 'legacy';
   if (resize !== 'legacy' && resize !== 'clean') throw new GanKitError('INVALID_ARGUMENT', `resize must be "legacy" or "clean"; got "${String(resize)}"`);
   const maxBatch = options.maxBatch ?? 16;
@@ -322,7 +308,7 @@ export async function inceptionV3(options: InceptionV3Options = {}): Promise<Fea
   if (block === undefined) throw new GanKitError('INVALID_ARGUMENT', `inceptionV3: dims must be one of 64, 192, 768, 2048 (pytorch-fid's blocks); got ${String(dims)}`);
   const hasLogits = dims === 2048;
   const numClasses = hasLogits ? 1008 : 0;
-  const net = new FidInceptionNet(await loadInceptionWeights(path));
+  const net = new FidInceptionNet(inceptionWeights(state, source));
   let disposed = false;
 
   const prepare = async (images: tf.Tensor4D): Promise<tf.Tensor4D> => {

@@ -1,11 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GanKitError, initBackend } from '@gankit/core';
-import { mnist } from '@gankit/data';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
+import { mnist } from '@gankit/data/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureExtractor } from '../extractor';
-import { mnistClassifier, shippedMnistClassifierDir } from './mnist';
+import { mnistClassifier, shippedMnistClassifierDir } from './mnist-file';
 import { StreamingFeatureStats } from '../stats/feature-stats';
 import { featureMatrix } from '../stats/features';
 import { frechetDistanceDetailed } from '../stats/frechet';

@@ -1,40 +1,19 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GanKitError, fileSystem } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ExtractedFeatures, FeatureExtractor } from '../extractor';
 import { checkImageBatch } from './images';
 
-/** Options for `mnistClassifier`. */
-export interface MnistClassifierOptions {
-  /** Folder with model.json + weights.bin (default: the classifier shipped in this package). */
-  modelDir?: string;
-}
-
-/** Where the shipped classifier lives: `models/mnist-classifier` at the package root (from src/ or dist/). */
-export function shippedMnistClassifierDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++) {
-    const candidate = join(dir, 'models', 'mnist-classifier');
-    if (existsSync(join(candidate, 'model.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new GanKitError('MISSING_WEIGHTS', 'the MNIST classifier shipped with @gankit/metrics (models/mnist-classifier/model.json) was not found; reinstall @gankit/metrics');
-}
-
 /**
- * The small MNIST CNN shipped with @gankit/metrics (trained by scripts/train-mnist-classifier.mjs, ≥ 99% test
+ * The small MNIST CNN shipped with @gankit/metrics, from its loaded model (`tfl.loadLayersModel` of
+ * `models/mnist-classifier/model.json`; `@gankit/metrics/node`'s `mnistClassifier` loads it from disk) (trained by scripts/train-mnist-classifier.mjs, ≥ 99% test
  * accuracy): 28×28 uint8 digits → x/255 → 128-d penultimate features and 10 logits, for an "MNIST FID" and
  * "MNIST IS" that work offline, like TF-GAN's `mnist_frechet_distance` / `mnist_score`.
  * The features are the 128-unit dense layer *before* its ReLU (W·h + b): after the ReLU, units that never fire on
  * digits are constant zero, which made Σ singular (rank 89 of 128 on all 10,000 test digits); the affine
  * pre-activation has full rank on real data. The logits still come from the trained (post-ReLU) head.
  */
-export async function mnistClassifier(options: MnistClassifierOptions = {}): Promise<FeatureExtractor> {
-  const dir = options.modelDir ?? shippedMnistClassifierDir();
-  const trained = await tfl.loadLayersModel(fileSystem(dir));
+export function mnistClassifierFromModel(trained: tfl.LayersModel, dir = 'the model'): FeatureExtractor {
   let net: tfl.LayersModel;
   try {
     const featuresLayer = trained.getLayer('features');

@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { GanKitError } from '@gankit/core';
+import { kernelModuleBytes, wasm, wasmConfig, WasmThreadPool, WASM_PAGE, type WasmInstance, type WasmMemory } from '@gankit/backend-wasm';
 import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm';
 
 /*
@@ -16,36 +15,15 @@ import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm';
  * kernels.c: a packed 4×4 SIMD128 micro-kernel for C += αAᵀB (15.8 GFLOP per CPU-second, vs 8.4 while V8
  * still ran it in its baseline tier), a blocked pivoted Cholesky and a blocked (dlatrd-style) Householder
  * tridiagonalisation with implicit-QL eigenvalues, run SPMD on all cores through worker_threads sharing one
- * WebAssembly.Memory. bench/metrics (same run, loaded machine): statistics 2.4× NumPy's CPU time (no FMA or
+ * WebAssembly.Memory (the engine's thread pool). bench/metrics (same run, loaded machine): statistics 2.4× NumPy's CPU time (no FMA or
  * 256/512-bit vectors in wasm), FID 0.38× SciPy's, stats + FID 0.73×–0.90× SciPy's wall time over two runs.
  */
 
-/** The parts of the WebAssembly JS API used here (tsconfig's lib has no DOM, and @types/node 20 lacks them). */
-interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmGlobal {
-  value: number;
-}
-interface WasmInstance {
-  readonly exports: Record<string, unknown>;
-}
-type WasmModule = object;
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<WasmInstance>;
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const WASM_PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 const ALIGN = 64;
 
 interface KernelExports {
-  __heap_base: WasmGlobal;
+  __heap_base: { value: number };
   set_control(ptr: number): void;
   gemm_atb(...args: number[]): void;
   mirror_upper(tid: number, nthreads: number, s: number, n: number): void;
@@ -61,58 +39,49 @@ export interface Block {
   readonly bytes: number;
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, tid, done } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
-const flags = new Int32Array(done);
-parentPort.on('message', (msg) => {
-  try { instance.exports[msg.fn](tid, ...msg.args); }
-  catch (err) { Atomics.store(flags, 1, 1); console.error('gankit linalg worker:', err); }
-  Atomics.add(flags, 0, 1);
-  Atomics.notify(flags, 0);
-});
-parentPort.postMessage('ready');
-`;
+/** The SPMD kernels the threads run (each called as `fn(tid, nthreads, ...args)`). */
+const SPMD_KERNELS = ['gemm_atb', 'mirror_upper', 'pivoted_cholesky', 'tridiagonalize'] as const;
 
-/** The float64 kernels, one instance per thread over a shared memory, with a first-fit allocator. */
+/**
+ * The float64 kernels, one instance per thread over a shared memory, with a first-fit allocator. Threads come from
+ * the engine's one thread runtime (`WasmThreadPool` of @gankit/backend-wasm, the same as the float32 GEMM's), and
+ * so does the relaxed-SIMD decision.
+ */
 export class LinalgRuntime {
-  readonly threads: number;
   /** True when the fused multiply-add (relaxed SIMD) build runs. */
   readonly fma: boolean;
   private readonly memory: WasmMemory;
   private readonly exports: KernelExports;
-  private readonly workers: Worker[];
-  private readonly done: Int32Array<SharedArrayBuffer>;
+  private readonly pool: WasmThreadPool;
   private readonly heapBase: number;
   private free: { ptr: number; bytes: number }[];
   private scratch: Block | undefined;
 
-  private constructor(memory: WasmMemory, instance: WasmInstance, workers: Worker[], done: Int32Array<SharedArrayBuffer>, fma: boolean) {
+  private constructor(memory: WasmMemory, instance: WasmInstance, pool: WasmThreadPool, fma: boolean) {
     this.fma = fma;
     this.memory = memory;
     this.exports = instance.exports as unknown as KernelExports;
-    this.workers = workers;
-    this.done = done;
-    this.threads = workers.length + 1;
+    this.pool = pool;
     this.heapBase = alignUp(Number(this.exports.__heap_base.value), ALIGN);
     this.free = [{ ptr: this.heapBase, bytes: memory.buffer.byteLength - this.heapBase }];
     const control = this.alloc(64);
     this.exports.set_control(control.ptr);
   }
 
+  /** Threads the kernels run on (the calling thread included). */
+  get threads(): number {
+    return this.pool.threads;
+  }
+
   /** Compiles the kernels and starts `threads − 1` workers sharing one memory. */
   static async create(threads: number): Promise<LinalgRuntime> {
-    const fmaBytes = Buffer.from(KERNELS_FMA_WASM_BASE64, 'base64');
-    const fma = process.env.GANKIT_WASM_FMA !== '0' && wasm.validate(fmaBytes);
-    const module = await wasm.compile(fma ? fmaBytes : Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const { bytes, fma } = kernelModuleBytes(KERNELS_WASM_BASE64, KERNELS_FMA_WASM_BASE64);
+    const module = await wasm.compile(bytes);
     const memory = new wasm.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
-    const instance = await wasm.instantiate(module, { env: { memory } });
-    const done = new Int32Array(new SharedArrayBuffer(8));
-    const workers = await Promise.all(
-      Array.from({ length: threads - 1 }, (_, i) => startWorker(module, memory, i + 1, done.buffer)),
-    );
-    return new LinalgRuntime(memory, instance, workers, done, fma);
+    const instance = new wasm.Instance(module, { env: { memory } });
+    const pool = new WasmThreadPool(module, memory, instance.exports, SPMD_KERNELS);
+    await pool.setThreads(threads);
+    return new LinalgRuntime(memory, instance, pool, fma);
   }
 
   /** Allocates `bytes` (64-byte aligned), growing the memory if needed. */
@@ -165,26 +134,11 @@ export class LinalgRuntime {
     return { ptr: this.scratch.ptr, strideBytes: this.scratch.bytes / this.threads };
   }
 
-  /** Runs an SPMD kernel on every thread: `fn(tid, nthreads, ...args)`; `perThread` replaces trailing args per tid. */
-  run(fn: 'gemm_atb' | 'mirror_upper' | 'pivoted_cholesky' | 'tridiagonalize', args: number[], workPtr?: { ptr: number; strideBytes: number }): number {
-    Atomics.store(this.done, 0, 0);
-    Atomics.store(this.done, 1, 0);
-    const withWork = (tid: number): number[] =>
-      workPtr ? [...args, workPtr.ptr + tid * workPtr.strideBytes] : args;
-    this.workers.forEach((w, i) => w.postMessage({ fn, args: [this.threads, ...withWork(i + 1)] }));
-    const result = (this.exports[fn] as (this: void, ...a: number[]) => number)(0, this.threads, ...withWork(0));
-    const expected = this.workers.length;
-    for (;;) {
-      const finished = Atomics.load(this.done, 0);
-      if (finished >= expected) break;
-      if (Atomics.wait(this.done, 0, finished, 600_000) === 'timed-out') {
-        throw new GanKitError('NUMERIC_FAILURE', `float64 kernel ${fn} did not finish on all threads`);
-      }
-    }
-    if (Atomics.load(this.done, 1) !== 0) {
-      throw new GanKitError('NUMERIC_FAILURE', `float64 kernel ${fn} failed on a worker thread`);
-    }
-    return result;
+  /** Runs an SPMD kernel on every thread: `fn(tid, nthreads, ...args)`; `workPtr` appends each thread's own work area. */
+  run(fn: (typeof SPMD_KERNELS)[number], args: number[], workPtr?: { ptr: number; strideBytes: number }): number {
+    const threads = this.threads;
+    const jobs = Array.from({ length: threads }, (_, tid) => ({ fn, args: [tid, threads, ...args, ...(workPtr ? [workPtr.ptr + tid * workPtr.strideBytes] : [])] }));
+    return this.pool.parallel(jobs);
   }
 
   /** Centres a chunk in place (see kernels.c `center_chunk`); serial. */
@@ -198,8 +152,8 @@ export class LinalgRuntime {
   }
 
   /** Stops the workers. */
-  async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  terminate(): void {
+    this.pool.stop();
   }
 
   private grow(bytes: number): void {
@@ -220,25 +174,12 @@ function alignUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
 
-function startWorker(module: WasmModule, memory: WasmMemory, tid: number, done: SharedArrayBuffer): Promise<Worker> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, tid, done } });
-    worker.once('message', () => {
-      worker.unref();
-      resolve(worker);
-    });
-    worker.once('error', reject);
-  });
-}
-
 /** One runtime per thread count, started on first use and kept (its workers do not keep the process alive). */
 const runtimes = new Map<number, Promise<LinalgRuntime>>();
 
-/** Number of threads used by default: `GANKIT_THREADS` or all cores (at most 8). */
+/** Threads used by default: the engine's setting (`configureWasm({ threads })`, default `defaultWasmThreads()`). */
 export function defaultThreads(): number {
-  const env = Number(process.env.GANKIT_THREADS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, 64);
-  return Math.max(1, Math.min(availableParallelism(), 8));
+  return wasmConfig().threads;
 }
 
 /** The process-wide kernels runtime for `threads` threads (started on first use). */

@@ -22,7 +22,7 @@ export interface FeatureStats {
 
 /** Options of {@link featureStats} and {@link StreamingFeatureStats}. */
 export interface FeatureStatsOptions {
-  /** Threads for the float64 kernels (default: `GANKIT_THREADS` or all cores). */
+  /** Threads for the float64 kernels (default: the engine's `configureWasm({ threads })`, i.e. `defaultWasmThreads()`). */
   threads?: number;
 }
 

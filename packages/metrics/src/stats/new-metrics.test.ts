@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { readNpz, type NpyArray } from '@gankit/data';
+import { readNpz, type NpyArray } from '@gankit/data/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classificationAccuracyScore, predictLinear, trainRidgeClassifier } from './cas';
 import { densityCoverage } from './density-coverage';

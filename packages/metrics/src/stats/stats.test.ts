@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpz, type NpyArray } from '@gankit/data';
+import { readNpz, type NpyArray } from '@gankit/data/node';
 import { GanKitError } from '@gankit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasNumpyScipy, runMakeFixtures, STATS_FIXTURES } from '../../test/python';

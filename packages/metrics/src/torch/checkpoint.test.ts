@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { GanKitError } from '@gankit/core';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict, type TorchTensor, type TorchValue } from './checkpoint';
+import { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict } from './checkpoint';
+import type { TorchTensor, TorchValue } from './tensor';
 
 // Fixtures written by ./fixtures/make_checkpoints.py (Debian python3-torch 1.13).
 const fixtures = new URL('./fixtures/', import.meta.url);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GanKitError, initBackend } from '@gankit/core';
+import { GanKitError } from '@gankit/core';
+import { initBackend } from '@gankit/backend-wasm';
 import { ClassEmbedding, ConditionalBatchNorm, MinibatchStdDev, OneHot, PixelNorm, SelfAttention } from '../index';
 import { callLayer } from '../test-utils';
 

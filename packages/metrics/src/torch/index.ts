@@ -1,2 +1,0 @@
-export { loadTorchCheckpoint, readTorchCheckpoint, torchStateDict, isTorchTensor, tensorToFloat32 } from './checkpoint';
-export type { TorchDType, TorchTensor, TorchTensorData, TorchValue } from './checkpoint';
