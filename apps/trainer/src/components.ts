@@ -3,6 +3,7 @@ import type { Batch } from '@gankit/training';
 import type { GanStep } from '@gankit/training';
 import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
 import type { Rng } from '@gankit/core';
+import type { PathLengthRegularizer } from '@gankit/losses';
 
 export type { Batch } from '@gankit/training';
 
@@ -42,6 +43,8 @@ export interface Components {
   gOptimizer: ScheduledOptimizer;
   dOptimizer: ScheduledOptimizer;
   ema?: ExponentialMovingAverage;
+  /** StyleGAN2's path-length regularizer (its running mean is saved in checkpoints). */
+  pathLength?: PathLengthRegularizer;
   /** Latent, penalty and label streams (seeded from `config.seed`; saved in checkpoints). */
   rngs: RunRngs;
   /** The GAN step of `@gankit/training` over these models, losses, regularizers and optimisers. */

@@ -80,6 +80,8 @@ interface CheckpointState {
   data: unknown;
   /** D steps done: always step × n_critic (written for trainers before 0.2, which read it; ignored on resume). */
   dSteps?: number;
+  /** Running mean of StyleGAN2's path lengths (runs with regularizers.pathLength > 0). */
+  pathLengthMean?: number;
   elapsedSeconds: number;
 }
 
@@ -201,6 +203,7 @@ async function restoreCheckpoint(c: Components, dir: string): Promise<Checkpoint
   c.rngs.penalty.setState(state.rngs.penalty);
   c.rngs.labels.setState(state.rngs.labels);
   if (state.rngs.loss !== undefined) c.rngs.loss?.setState(state.rngs.loss);
+  if (state.pathLengthMean !== undefined) c.pathLength?.setState({ mean: state.pathLengthMean });
   // The D-step count (lazy regularization intervals) is derived: step × n_critic.
   c.step.steps = state.step;
   return state;
@@ -360,6 +363,7 @@ class TrainingRun {
       data: c.data.getState(),
       dSteps: c.step.discriminatorSteps,
       elapsedSeconds: this.elapsedSeconds,
+      ...(c.pathLength && { pathLengthMean: c.pathLength.mean }),
     };
     await saveCheckpoint(c, this.paths, state);
     this.lastCheckpoint = step;

@@ -36,7 +36,7 @@ export class PathLengthRegularizer {
     this.decay = options.decay ?? 0.01;
     assertNumberIn(this.weight, 0, Number.MAX_VALUE, 'path-length weight');
     assertNumberIn(this.decay, 0, 1, 'path-length decay');
-    this.meanVariable = tf.variable(tf.scalar(0), false);
+    this.meanVariable = tf.tidy(() => tf.variable(tf.scalar(0), false));
   }
 
   /** The running mean a of the path lengths. */

@@ -57,7 +57,7 @@ export interface CreateGanOptions {
   channelBase?: number;
 }
 
-/** The two halves of a StyleGAN2 generator, which share its layers and weights (see `styleGan2Generator`). */
+/** The two halves of a StyleGAN2 generator, views sharing its layers and weights (see `styleGan2Generator`): dispose only `generator`. */
 export interface StyleGan2Parts {
   /** z [B, latentDim] → ws [B, numWs, wDim] (includes the tracked mean w and ψ-truncation). */
   mapping: tfl.LayersModel;

@@ -19,6 +19,16 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('stylegan2 generator behaviour', () => {
+  it('disposing the generator frees every weight, including those its synthesis and mapping views share', () => {
+    disposeGan(createGan({ ...tiny, seed: 1 })); // first pass: TF.js may cache constants once
+    const before = tf.memory().numTensors;
+    const gan = createGan({ ...tiny, seed: 1 });
+    tf.tidy(() => void gan.styleGan2!.synthesis.predict(gan.styleGan2!.mapping.predict(tf.ones([2, 6])) as tf.Tensor));
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    disposeGan(gan);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('outputs [B, H, W, C] at 28, 32 and 64; G = synthesis ∘ mapping with shared weights; predict is deterministic', () => {
     for (const [size, c] of [[28, 1], [32, 3], [64, 3]] as const) {
       const gan = createGan({ ...tiny, imageShape: [size, size, c], seed: 1 });

@@ -36,7 +36,10 @@ export interface StyleGan2DiscriminatorOptions extends BaseOptions, StyleGan2Cha
   mbstdGroupSize?: number;
 }
 
-/** A StyleGAN2 generator with its two halves, which share its layers and weights. */
+/**
+ * A StyleGAN2 generator with its two halves, which share its layers and weights. `generator` owns the weights:
+ * dispose it (and only it); `mapping` and `synthesis` are views that stop working then.
+ */
 export interface StyleGan2Generator {
   /** z [B, latentDim] → images [B, H, W, C] (the mapping then the synthesis network). */
   generator: tfl.LayersModel;
@@ -124,6 +127,12 @@ export function styleGan2Generator(options: StyleGan2GeneratorOptions): StyleGan
   const mapping = tfl.model({ inputs: z, outputs: ws, name: 'mapping' });
   const wsInput = tfl.input({ shape: [numWs, wDim], name: 'ws' });
   const synthesis = tfl.model({ inputs: wsInput, outputs: synthesize(wsInput), name: 'synthesis' });
+  // tfjs-layers counts every symbolic call of a layer and frees its weights when as many models using it are
+  // disposed. The synthesis model is a view of the generator's layers: uncount its calls, so that disposing the
+  // generator frees every weight (and `synthesis`/`mapping` are never disposed on their own).
+  for (const layer of synthesis.layers) {
+    if (generator.layers.includes(layer)) (layer as unknown as { _refCount: number })._refCount -= 1;
+  }
   return { generator, mapping, synthesis, numWs, wDim };
 }
 
