@@ -190,7 +190,7 @@ function pathLengthRegularizer(gan: Gan, config: TrainConfig, rng: Rng, regulari
     name: 'pl',
     interval: reg.pathLengthEvery,
     penalty: ({ z }): tf.Scalar => {
-      const n = Math.max(1, Math.floor(z.shape[0]! / reg.pathLengthBatchShrink));
+      const n = Math.max(1, Math.floor(z.shape[0] / reg.pathLengthBatchShrink));
       const ws = parts.mapping.apply(tf.slice(z, [0, 0], [n, -1]), { training: true }) as tf.Tensor;
       return regularizer.penalty((w) => parts.synthesis.apply(w, { training: true }) as tf.Tensor, ws, [n, height, width, channels], rng);
     },
