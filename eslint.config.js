@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.config.ts', 'tsup.base.ts', '**/*.config.js', '**/*.mjs', '**/*.cjs', 'runs/**', '.tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.config.ts', 'tsup.base.ts', '**/*.config.js', '**/*.mjs', '**/*.d.mts', '**/*.cjs', 'runs/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

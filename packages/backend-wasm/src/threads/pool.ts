@@ -26,10 +26,11 @@ const WORKER_TIMEOUT_MS = 600_000;
  */
 const WORKER_SOURCE = `
 function start(data, ready) {
-  const { module, memory, control, args, slot, fns } = data;
+  const { module, memory, control, args, results, slot, fns } = data;
   const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const ctl = new Int32Array(control);
   const argv = new Float64Array(args);
+  const out = new Float64Array(results);
   const base = slot * ${SLOT};
   const abase = slot * ${MAX_ARGS};
   ready();
@@ -40,7 +41,7 @@ function start(data, ready) {
     if (seen < 0) break;
     const argc = ctl[base + ${ARGC}];
     try {
-      kernels[fns[ctl[base + ${FN}]]](...argv.subarray(abase, abase + argc));
+      out[slot] = kernels[fns[ctl[base + ${FN}]]](...argv.subarray(abase, abase + argc)) ?? 0;
       ctl[base + ${FAILED}] = 0;
     } catch (error) {
       ctl[base + ${FAILED}] = 1;
@@ -61,18 +62,26 @@ export class WasmThreadPool {
   private workers: WorkerHandle[] = [];
   private control = new Int32Array(new SharedArrayBufferCtor(4 * SLOT));
   private args = new Float64Array(new SharedArrayBufferCtor(8 * MAX_ARGS));
+  private results = new Float64Array(new SharedArrayBufferCtor(8));
   private seq = 0;
+  /** Every job runs on a worker and the caller only watches (see the constructor). */
+  private offload = false;
 
+  /**
+   * `kernelsWait`: the kernels synchronise with each other inside wasm (`memory.atomic.wait` barriers). A thread that
+   * may not block (a browser's main thread) then cannot run one of them, so every job goes to a worker instead.
+   */
   constructor(
     private readonly module: WasmModule,
     private readonly memory: WasmMemory,
     private readonly exports: Record<string, unknown>,
     private readonly fns: readonly string[],
+    private readonly options: { kernelsWait?: boolean } = {},
   ) {}
 
-  /** Threads the kernels run on (the calling thread included). */
+  /** Threads the kernels run on (the calling thread included, unless it only watches). */
   get threads(): number {
-    return this.workers.length + 1;
+    return this.offload ? this.workers.length : this.workers.length + 1;
   }
 
   /**
@@ -80,14 +89,19 @@ export class WasmThreadPool {
    * memory cannot be shared with workers (a page that is not cross-origin isolated) this stays at 1. Returns the count.
    */
   async setThreads(threads: number): Promise<number> {
-    const count = platform().canShareMemory() ? Math.max(0, Math.floor(threads) - 1) : 0;
-    if (count === this.workers.length) return this.threads;
+    const host = platform();
+    const offload = host.canShareMemory() && this.options.kernelsWait === true && !host.canBlock();
+    const wanted = Math.max(1, Math.floor(threads));
+    const count = !host.canShareMemory() ? 0 : offload ? wanted : wanted - 1;
+    if (count === this.workers.length && offload === this.offload) return this.threads;
     this.stop();
+    this.offload = offload && count > 0;
     if (count === 0) return 1;
     this.control = new Int32Array(new SharedArrayBufferCtor(4 * SLOT * (count + 1)));
     this.args = new Float64Array(new SharedArrayBufferCtor(8 * MAX_ARGS * (count + 1)));
+    this.results = new Float64Array(new SharedArrayBufferCtor(8 * (count + 1)));
     this.seq = 0;
-    const data = { module: this.module, memory: this.memory, control: this.control.buffer as SharedArrayBuffer, args: this.args.buffer as SharedArrayBuffer, fns: this.fns };
+    const data = { module: this.module, memory: this.memory, control: this.control.buffer as SharedArrayBuffer, args: this.args.buffer as SharedArrayBuffer, results: this.results.buffer as SharedArrayBuffer, fns: this.fns };
     this.workers = await Promise.all(Array.from({ length: count }, (_, i) => platform().startWorker(WORKER_SOURCE, { ...data, slot: i + 1 })));
     return this.threads;
   }
@@ -97,13 +111,15 @@ export class WasmThreadPool {
     if (jobs.length > this.threads) throw new GanKitError('INVALID_ARGUMENT', `${jobs.length} jobs for ${this.threads} threads`);
     const seq = ++this.seq;
     const ctl = this.control;
-    for (let t = 1; t < jobs.length; t++) this.post(t, jobs[t]!, seq);
+    // Worker slots start at 1; offloading puts job 0 on worker 1 too.
+    const shift = this.offload ? 1 : 0;
+    for (let j = 1 - shift; j < jobs.length; j++) this.post(j + shift, jobs[j]!, seq);
     const [first] = jobs;
-    const result = first ? (this.exports[first.fn] as (...args: number[]) => number)(...first.args) : 0;
+    let result = first && !this.offload ? (this.exports[first.fn] as (...args: number[]) => number)(...first.args) : 0;
     const canBlock = platform().canBlock();
     let failed = false;
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
-    for (let t = 1; t < jobs.length; t++) {
+    for (let t = 1; t < jobs.length + shift; t++) {
       const base = t * SLOT;
       while (Atomics.load(ctl, base + FINISHED) !== seq) {
         // A worker that died (killed, out of memory) never reports: give up instead of waiting forever.
@@ -114,6 +130,7 @@ export class WasmThreadPool {
       failed ||= ctl[base + FAILED] !== 0;
     }
     if (failed) throw new GanKitError('NUMERIC_FAILURE', 'a wasm kernel failed on a worker thread (its error is on the console)');
+    if (this.offload) result = this.results[1] ?? 0;
     return result;
   }
 

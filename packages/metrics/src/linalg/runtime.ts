@@ -79,7 +79,8 @@ export class LinalgRuntime {
     const module = await wasm.compile(bytes);
     const memory = new wasm.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
     const instance = new wasm.Instance(module, { env: { memory } });
-    const pool = new WasmThreadPool(module, memory, instance.exports, SPMD_KERNELS);
+    // The kernels meet at barriers inside wasm (atomic waits), so they must never run on a thread that may not block.
+    const pool = new WasmThreadPool(module, memory, instance.exports, SPMD_KERNELS, { kernelsWait: true });
     await pool.setThreads(threads);
     return new LinalgRuntime(memory, instance, pool, fma);
   }
