@@ -33,11 +33,12 @@ const EXTRA = {
   optimizers: [ENGINE],
   models: [ENGINE],
   metrics: [ENGINE],
+  training: [ENGINE],
 };
 // The package the throwaway changeset bumps (minor): it has dependents and dependencies, so both sides are checked.
 const RELEASE_CHECK_PACKAGE = 'models';
 // Packages whose install must bring no native module (they run in browsers and need no compiler or prebuilt binary).
-const NO_NATIVE = ['core', 'losses', 'optimizers', 'models', 'backend-wasm'];
+const NO_NATIVE = ['core', 'losses', 'optimizers', 'models', 'training', 'backend-wasm'];
 const changesetBin = join(dirname(createRequire(import.meta.url).resolve('@changesets/cli/package.json')), 'bin.js');
 
 function run(cmd, args, cwd, quiet = false, env = {}) {

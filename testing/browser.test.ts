@@ -1,4 +1,4 @@
-// Issue 14's "Done when": a page that imports core, the engine package, losses, optimizers, models and metrics'
+// Issue 14's "Done when": a page that imports core, the engine package, losses, optimizers, models, training and metrics'
 // statistics is bundled for the browser with esbuild and with Vite (no Node built-in, no sharp), and in headless
 // Chromium it trains a DCGAN on wasm (gankit's kernels, Web Workers: the server sends COOP/COEP) and on webgl/cpu
 // with a flat tensor count, runs generators gankit-train exported (and a discriminator from a checkpoint) with the

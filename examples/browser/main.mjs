@@ -11,6 +11,7 @@ import { getLoss } from '@gankit/losses';
 import { featureStats, frechetDistance } from '@gankit/metrics';
 import { createGan } from '@gankit/models';
 import { adam } from '@gankit/optimizers';
+import { createGanStep, latentBatch, readScalars } from '@gankit/training';
 
 const WASM_PATHS = new URL('./wasm/', location.href).href;
 
@@ -21,31 +22,24 @@ export async function useBackend(backend) {
   return { name: info.name, threads: info.threads, fma: wasm?.fma, sharedMemory: wasm?.sharedMemory, crossOriginIsolated: self.crossOriginIsolated };
 }
 
-/** Trains a small DCGAN for `steps` steps on seeded noise images; returns the losses and the tensor count after each step. */
+/**
+ * Trains a small DCGAN for `steps` steps on seeded noise images with @gankit/training's step (a D step with G
+ * fixed, then a G step with D fixed); returns the losses and the tensor count after each step.
+ */
 export async function trainDcgan({ steps = 5, batchSize = 8, seed = 0 } = {}) {
   const rng = createRng(seed);
   const gan = createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], latentDim: 16, width: 8, seed });
-  const loss = getLoss('standard');
-  const optG = adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
-  const optD = adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
-  const vars = (model) => model.trainableWeights.map((w) => w.read());
-  const noise = () => tf.tensor2d(rng.normalArray(batchSize * gan.latentDim), [batchSize, gan.latentDim]);
+  const [optG, optD] = [adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999 }), adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999 })];
+  const step = createGanStep({ generator: gan.generator, discriminator: gan.discriminator, loss: getLoss('standard'), generatorOptimizer: optG, discriminatorOptimizer: optD, rng: createRng(seed + 1) });
   const real = tf.tensor4d(Float32Array.from({ length: batchSize * 784 }, () => rng.uniform() * 2 - 1), [batchSize, 28, 28, 1]);
   const out = { dLoss: [], gLoss: [], tensors: [] };
-  for (let step = 0; step < steps; step++) {
-    const [d, g] = tf.tidy(() => {
-      const fake = gan.generator.apply(noise(), { training: true });
-      const dLoss = optD.minimize(() => loss.discriminator(gan.discriminator.apply(real, { training: true }), gan.discriminator.apply(fake, { training: true })), true, vars(gan.discriminator));
-      const z = noise();
-      const gLoss = optG.minimize(() => loss.generator(gan.discriminator.apply(gan.generator.apply(z, { training: true }), { training: true })), true, vars(gan.generator));
-      return [dLoss, gLoss];
-    });
-    out.dLoss.push((await d.data())[0]);
-    out.gLoss.push((await g.data())[0]);
-    tf.dispose([d, g]);
+  for (let i = 0; i < steps; i++) {
+    const { d_loss, g_loss } = await readScalars(await step.step({ images: real }));
+    out.dLoss.push(d_loss);
+    out.gLoss.push(g_loss);
     out.tensors.push(tf.memory().numTensors);
   }
-  const samples = tf.tidy(() => gan.generator.predict(noise()));
+  const samples = tf.tidy(() => gan.generator.predict(latentBatch(rng, 16, gan.latentDim)));
   showGrid(await toImageGrid(samples, { columns: 4 }));
   tf.dispose([samples, real]);
   optG.dispose();

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, toImageGrid } from '@gankit/core';
-import { initBackend } from '@gankit/backend-wasm';
 import { fileSystem, writePng } from '@gankit/core/node';
+import '@tensorflow/tfjs-backend-cpu'; // or initBackend() from @gankit/backend-wasm: the fastest engine present
 
-// Picks tfjs-node-gpu → tfjs-node → wasm (+ gankit kernels) → cpu; override with GANKIT_BACKEND=cpu.
-const backend = await initBackend();
-console.log(`backend: ${backend.name} from ${backend.package}`);
+await tf.setBackend('cpu');
+console.log(`backend: ${tf.getBackend()}`);
 
 // A tiny conv discriminator-like model on 16 seeded 8x8 "images" in [-1, 1].
 const rng = createRng(42);
