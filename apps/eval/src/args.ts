@@ -113,7 +113,8 @@ Options (pytorch-fid's names where it has them):
   --out FILE|DIR       output of \`stats\`, \`merge-stats\` and \`sample\`
   --force              overwrite an existing --out
   --labels uniform|per-class  \`sample\`: class labels drawn at random or equally per class (default per-class)
-  --truncation T       \`sample\`: redraw latent components with |z| > T
+  --truncation T       generator sampling: ψ toward the mean w for stylegan2 generators (1 = none, 0 = the
+                       mean image); for the others redraw z components with |z| > T (0 = the mean latent)
   --format F           table|json|pytorch-fid (prints \`FID:  <value>\`); for \`sample\`: png|idx|npz
   --json               same as --format json
   --no-progress        no progress bar
@@ -228,7 +229,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
   const format = isSample ? (v.json ? 'json' : 'table') : oneOf('format', v.format, ['table', 'json', 'pytorch-fid'] as const, v.json ? 'json' : 'table');
   if (format === 'pytorch-fid' && command !== 'fid') throw usageError('--format pytorch-fid prints `FID:  <value>` and goes with `fid`');
   const truncation = v.truncation === undefined ? undefined : Number(v.truncation);
-  if (truncation !== undefined && !(truncation > 0)) throw usageError(`--truncation must be a positive number, got "${v.truncation}"`);
+  if (truncation !== undefined && !(truncation >= 0 && Number.isFinite(truncation))) throw usageError(`--truncation must be a number ≥ 0 (ψ for stylegan2 generators, a z threshold for the others), got "${v.truncation}"`);
   const epsilon = v.epsilon === undefined ? 1e-4 : Number(v.epsilon);
   if (!(epsilon > 0)) throw usageError(`--epsilon must be a positive number, got "${v.epsilon}"`);
   const backend = deviceBackend(v.device) ?? oneOf('backend', v.backend, ['auto', 'gpu', 'tensorflow', 'wasm', 'cpu'] as const, 'auto');

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@gankit/core';
 import { initBackend } from '@gankit/backend-wasm';
 import { fileSystem } from '@gankit/core/node';
 import { randomSubset } from '@gankit/data';
-import { mnist, writeIdx } from '@gankit/data/node';
+import { mnist, readNpz, writeIdx } from '@gankit/data/node';
 import { createGan } from '@gankit/models';
 import { buildPackage, referencePython, repoPath, runNode, type ProcessResult } from '../../../testing/cli-process';
 
@@ -216,5 +217,41 @@ describe('gankit-eval on an exported generator', () => {
       expect(report.n_fake).toBe(60);
       expect(metric(report, 'IS')).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('--truncation: 0 gives every sample the mean image (ψ = 0 toward the tracked w for stylegan2, z = 0 for dcgan); other values vary', async () => {
+    await initBackend({ backend: 'cpu' });
+    const style = createGan({ architecture: 'stylegan2', imageShape: [16, 16, 3], width: 4, latentDim: 6, wDim: 6, mappingLayers: 2, seed: 5 });
+    const dcgan = createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], width: 4, latentDim: 8, seed: 6 });
+    const parts = style.styleGan2!;
+    // A tracked mean w (training calls update it) and the in-process mean images the CLI must reproduce.
+    tf.tidy(() => void parts.mapping.apply(tf.randomNormal([8, 6], 0, 1, 'float32', 1), { training: true }));
+    const toBytes = (x: tf.Tensor) => Array.from(tf.tidy(() => tf.floor(tf.clipByValue(tf.add(tf.mul(tf.add(x, 1), 127.5), 0.5), 0, 255))).dataSync());
+    const meanW = style.generator.getLayer('g_mapping').getWeights()[4]!;
+    const expected = {
+      stylegan2: toBytes(tf.tidy(() => parts.synthesis.predict(tf.tile(tf.reshape(meanW, [1, 1, 6]), [1, parts.numWs, 1])) as tf.Tensor)),
+      dcgan: toBytes(tf.tidy(() => dcgan.generator.predict(tf.zeros([1, 8])) as tf.Tensor)),
+    };
+    for (const [name, gan] of [['stylegan2', style], ['dcgan', dcgan]] as const) {
+      const dir = join(work, `truncation-${name}`);
+      await gan.generator.save(fileSystem(dir));
+      gan.generator.dispose();
+      gan.discriminator.dispose();
+      const sampleImages = async (truncation: string | undefined) => {
+        const out = join(work, `truncation-${name}-${truncation ?? 'none'}`);
+        await evalJson(['sample', dir, '--num', '5', '--out', out, '--format', 'npz', ...(truncation === undefined ? [] : ['--truncation', truncation])]);
+        const images = (await readNpz(join(out, 'samples.npz'))).images!;
+        const size = images.data.length / 5;
+        return Array.from({ length: 5 }, (_, i) => Array.from(images.data.subarray(i * size, (i + 1) * size) as Uint8Array));
+      };
+      const mean = await sampleImages('0');
+      mean.forEach((image) => expect(image).toEqual(expected[name]));
+      const partial = await sampleImages('0.5');
+      expect(new Set(partial.map((image) => image.join(','))).size).toBe(5);
+      if (name === 'stylegan2') expect(await sampleImages('1')).toEqual(await sampleImages(undefined));
+    }
+    const bad = await evalCli(['sample', join(work, 'truncation-dcgan'), '--num', '2', '--out', join(work, 'nope'), '--truncation=-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^gankit-eval: error: --truncation must be a number ≥ 0/);
   });
 });

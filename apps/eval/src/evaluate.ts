@@ -241,7 +241,8 @@ export async function evaluate(command: EvalCommand, specs: string[], options: E
   }
 
   const labelled = command === 'intra-fid' || command === 'cas';
-  const inputOptions = { num: options.num, seed: options.seed, recursive: options.recursive, workers: options.workers, shard: options.shard, labels: labelled };
+  const sampling = options.truncation === undefined ? {} : { sampling: { truncation: options.truncation } };
+  const inputOptions = { num: options.num, seed: options.seed, recursive: options.recursive, workers: options.workers, shard: options.shard, labels: labelled, ...sampling };
   const openSpecs = command === 'fid' && options.saveStats ? specs.slice(0, 1) : specs;
   const inputs: EvalInput[] = [];
   if (command === 'cas') {

@@ -9,7 +9,7 @@ import type { MetricRow } from './report';
 const DEFAULT_PPL_SAMPLES = 10_000;
 
 /**
- * PPL of a generator in z (slerp; gankit's architectures have no mapping network, so there is no w space), with
+ * PPL of a generator in z (slerp; also for stylegan2 generators: the CLI does not sample their w space), with
  * d = squared Euclidean distance of the extractor's features of the two images (not LPIPS-VGG, which gankit does
  * not ship). Labels and InfoGAN codes are held fixed along each path.
  */

@@ -6,7 +6,7 @@ import { GanKitError, createRng, fileError } from '@gankit/core';
 import { fileSystem } from '@gankit/core/node';
 import { randomSubset, type Example, type ImageShape, type ImageSource } from '@gankit/data';
 import { idxSource, imageFolder, loadNamedDataset, npySource, readNpz, type NpyArray, IMAGE_EXTENSIONS } from '@gankit/data/node';
-import '@gankit/models';
+import { setTruncationPsi, truncatedNormalArray, truncationKind } from '@gankit/models';
 import { fingerprintPath } from './fingerprint';
 
 /** A batch of uint8 images, N×H×W×C row-major, with class labels where the input has them. */
@@ -334,7 +334,11 @@ export type LabelMode = 'uniform' | 'per-class';
 export interface SamplingOptions {
   seed: number;
   labels?: LabelMode;
-  /** Truncation trick (Brock et al. 2019): z components with |z| > T are redrawn. */
+  /**
+   * Truncation trick: ψ toward the generator's tracked mean w for generators with a mapping network (stylegan2;
+   * 1 = none, 0 = the mean image), else z-truncation (Brock et al. 2019): z components with |z| > T are redrawn
+   * (0 = the mean latent).
+   */
   truncation?: number;
 }
 
@@ -346,6 +350,8 @@ export interface GeneratorHandle {
   shape: ImageShape;
   /** Number of classes of a conditional generator. */
   numClasses?: number;
+  /** Which truncation trick `truncation` means for this generator: ψ (it has a mapping network) or z. */
+  truncation: 'psi' | 'z';
 }
 
 function chunkSeed(seed: number, chunk: number): number {
@@ -363,11 +369,12 @@ export function generatorInputs(handle: GeneratorHandle, start: number, end: num
     const rng = createRng(chunkSeed(options.seed, chunk));
     const first = chunk * GENERATOR_CHUNK;
     const size = GENERATOR_CHUNK;
-    const zc = new Float32Array(size * latentDim);
-    for (let i = 0; i < zc.length; i++) {
-      let v = rng.normal();
-      if (options.truncation !== undefined) while (Math.abs(v) > options.truncation) v = rng.normal();
-      zc[i] = v;
+    let zc: Float32Array;
+    if (options.truncation !== undefined && handle.truncation === 'z') {
+      zc = truncatedNormalArray(rng, size * latentDim, options.truncation);
+    } else {
+      zc = new Float32Array(size * latentDim);
+      for (let i = 0; i < zc.length; i++) zc[i] = rng.normal();
     }
     const ec = extras.map((e) => {
       if (e.kind === 'continuous') return rng.uniformArray(size * e.dim, -1, 1);
@@ -392,7 +399,14 @@ export function generateImages(handle: GeneratorHandle, start: number, end: numb
   const drawn = generatorInputs(handle, start, end, options);
   const inputs = [tf.tensor2d(drawn.z, [n, handle.signature.latentDim])];
   handle.signature.extras.forEach((e, k) => inputs.push(tf.tensor2d(drawn.extras[k]!, [n, e.kind === 'labels' ? 1 : e.dim])));
-  const out = handle.model.predict(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
+  const psi = options.truncation !== undefined && handle.truncation === 'psi' ? options.truncation : undefined;
+  const previous = psi === undefined ? undefined : setTruncationPsi(handle.model, psi);
+  let out: tf.Tensor;
+  try {
+    out = handle.model.predict(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
+  } finally {
+    if (previous !== undefined) setTruncationPsi(handle.model, previous);
+  }
   const data = toUint8(out);
   tf.dispose([...inputs, out]);
   return { data, ...(drawn.labels ? { labels: drawn.labels } : {}) };
@@ -418,7 +432,7 @@ export async function loadGenerator(modelDir: string): Promise<GeneratorHandle> 
     throw new GanKitError('UNSUPPORTED_FORMAT', `${modelDir}: expected a generator producing images [batch, H, W, C], got ${JSON.stringify(outShape)}`, { path: modelDir });
   }
   const labelsExtra = signature.extras.find((e): e is { kind: 'labels'; numClasses: number } => e.kind === 'labels');
-  return { model, signature, shape: outShape.slice(1) as ImageShape, ...(labelsExtra ? { numClasses: labelsExtra.numClasses } : {}) };
+  return { model, signature, shape: outShape.slice(1) as ImageShape, truncation: truncationKind(model), ...(labelsExtra ? { numClasses: labelsExtra.numClasses } : {}) };
 }
 
 async function generatorInput(spec: string, modelDir: string, options: InputOptions & { sampling?: Omit<SamplingOptions, 'seed'> }): Promise<ImageInput> {

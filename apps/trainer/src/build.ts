@@ -1,16 +1,16 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError, createRng, type Rng } from '@gankit/core';
 import { fileSystem } from '@gankit/core/node';
 import { createPipeline, limitSource, type ImageSource, type Pipeline, type PipelinePosition } from '@gankit/data';
 import { cifar10, fashionMnist, idxSource, imageFolder, mnist } from '@gankit/data/node';
-import { auxiliaryClassifierLoss, getLoss, type LossName, type LossOptionsByName } from '@gankit/losses';
-import { createGan, type CreateGanOptions } from '@gankit/models';
+import { PathLengthRegularizer, auxiliaryClassifierLoss, getLoss, type LossName, type LossOptionsByName } from '@gankit/losses';
+import { createGan, type CreateGanOptions, type Gan } from '@gankit/models';
 import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
 import { computeMetrics, type FeatureStats, type ImageBatch } from '@gankit/metrics';
 import { mnistClassifier } from '@gankit/metrics/node';
 import { createAugmenter } from '@gankit/augment';
-import { createGanStep, gradientPenaltyRegularizer, labelBatch, latentBatch, r1Regularizer, type DiscriminatorRegularizer } from '@gankit/training';
+import { createGanStep, gradientPenaltyRegularizer, labelBatch, latentBatch, r1Regularizer, type DiscriminatorRegularizer, type GeneratorRegularizer } from '@gankit/training';
 import type { Batch, BatchStream, Components, Evaluator, RunRngs } from './components';
 import type { OptimizerConfig, TrainConfig } from './config';
 
@@ -165,6 +165,30 @@ function ganOptions(config: TrainConfig, source: ImageSource): CreateGanOptions 
     ...(m.spectralNorm !== undefined && { spectralNorm: m.spectralNorm }),
     ...(m.minibatchStdDev !== undefined && { minibatchStdDev: m.minibatchStdDev }),
     ...(m.selfAttention !== undefined && { selfAttention: m.selfAttention }),
+    ...(m.wDim !== undefined && { wDim: m.wDim }),
+    ...(m.mappingLayers !== undefined && { mappingLayers: m.mappingLayers }),
+    ...(m.styleMixingProb !== undefined && { styleMixingProb: m.styleMixingProb }),
+    ...(m.channelBase !== undefined && { channelBase: m.channelBase }),
+  };
+}
+
+/**
+ * StyleGAN2's path-length regularisation as a lazy G regularizer named `pl`: on the first batch / shrink latents of
+ * the G step, ws = mapping(z) (training mode: style mixing, noise), y ~ N(0, I)/√(HW) from the penalty stream.
+ */
+function pathLengthRegularizer(gan: Gan, config: TrainConfig, rng: Rng, regularizer: PathLengthRegularizer): GeneratorRegularizer {
+  const parts = gan.styleGan2;
+  if (!parts) throw new GanKitError('CONFIG_INVALID', `regularizers.pathLength needs model.architecture "stylegan2" (a mapping network), not "${gan.architecture}"`);
+  const reg = config.regularizers;
+  const [height, width, channels] = gan.imageShape as [number, number, number];
+  return {
+    name: 'pl',
+    interval: reg.pathLengthEvery,
+    penalty: ({ z }): tf.Scalar => {
+      const n = Math.max(1, Math.floor(z.shape[0] / reg.pathLengthBatchShrink));
+      const ws = parts.mapping.apply(tf.slice(z, [0, 0], [n, -1]), { training: true }) as tf.Tensor;
+      return regularizer.penalty((w) => parts.synthesis.apply(w, { training: true }) as tf.Tensor, ws, [n, height, width, channels], rng);
+    },
   };
 }
 
@@ -180,8 +204,15 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
   const data = batchStream(source, config, seeds.nextUint32(), conditional);
   const reg = config.regularizers;
   const t = config.training;
+  if (t.emaDecay > 0 && t.emaHalfLifeImages > 0) throw new GanKitError('CONFIG_INVALID', 'training.emaDecay and training.emaHalfLifeImages both set: choose one EMA (a decay per step, or a half-life in images)');
+  if (t.emaRampup !== undefined && t.emaHalfLifeImages === 0) throw new GanKitError('CONFIG_INVALID', 'training.emaRampup goes with training.emaHalfLifeImages');
+  const emaVariables = () => gan.generator.trainableWeights.map((w) => w.read() as tf.Variable);
   const ema =
-    t.emaDecay > 0 ? new ExponentialMovingAverage(gan.generator.trainableWeights.map((w) => w.read() as tf.Variable), { decay: t.emaDecay, startStep: t.emaStart }) : undefined;
+    t.emaHalfLifeImages > 0
+      ? new ExponentialMovingAverage(emaVariables(), { halfLifeImages: t.emaHalfLifeImages, batchSize: t.batchSize * t.nCritic, startStep: t.emaStart, ...(t.emaRampup !== undefined && { rampup: t.emaRampup }) })
+      : t.emaDecay > 0
+        ? new ExponentialMovingAverage(emaVariables(), { decay: t.emaDecay, startStep: t.emaStart })
+        : undefined;
   const evaluator = config.logging.metric === 'mnist-fid' ? await mnistEvaluator(source.shape) : undefined;
   const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
   const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
@@ -192,6 +223,8 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     ...(reg.gradientPenalty > 0 ? [gradientPenaltyRegularizer({ lambda: reg.gradientPenalty, rng: rngs.penalty })] : []),
     ...(reg.r1 > 0 ? [r1Regularizer({ gamma: reg.r1, interval: reg.r1Every })] : []),
   ];
+  const pathLength = reg.pathLength > 0 ? new PathLengthRegularizer({ weight: reg.pathLength, decay: reg.pathLengthDecay }) : undefined;
+  const generatorRegularizers: GeneratorRegularizer[] = pathLength ? [pathLengthRegularizer(gan, config, rngs.penalty, pathLength)] : [];
   const numClasses = gan.numClasses;
   const step = createGanStep({
     generator: gan.generator,
@@ -205,6 +238,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     ...(numClasses !== undefined && { numClasses, sampleLabels: (n: number) => labelBatch(rngs.labels, n, numClasses) }),
     ...(gan.conditional === 'auxiliary' && { auxiliary: { loss: auxiliaryClassifierLoss, weight: config.loss.auxWeight } }),
     regularizers,
+    generatorRegularizers,
     nCritic: t.nCritic,
     sharedForward: t.shareGeneratorForward,
     ...(ema && { ema }),
@@ -223,6 +257,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     dOptimizer,
     ...(ema && { ema }),
     ...(evaluator && { evaluator }),
+    ...(pathLength && { pathLength }),
     rngs,
     step,
     data,
@@ -230,6 +265,7 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
     dispose() {
       evaluator?.dispose();
       ema?.dispose();
+      pathLength?.dispose();
       gan.generator.dispose();
       gan.discriminator.dispose();
       gOptimizer.optimizer.dispose();

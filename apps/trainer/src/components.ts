@@ -4,6 +4,7 @@ import type { GanStep } from '@gankit/training';
 import type { ExponentialMovingAverage, ScheduledOptimizer } from '@gankit/optimizers';
 import type { Rng } from '@gankit/core';
 import type { Augmenter } from '@gankit/augment';
+import type { PathLengthRegularizer } from '@gankit/losses';
 
 export type { Batch } from '@gankit/training';
 
@@ -45,6 +46,8 @@ export interface Components {
   gOptimizer: ScheduledOptimizer;
   dOptimizer: ScheduledOptimizer;
   ema?: ExponentialMovingAverage;
+  /** StyleGAN2's path-length regularizer (its running mean is saved in checkpoints). */
+  pathLength?: PathLengthRegularizer;
   /** Latent, penalty and label streams (seeded from `config.seed`; saved in checkpoints). */
   rngs: RunRngs;
   /** The GAN step of `@gankit/training` over these models, losses, regularizers and optimisers. */

@@ -10,7 +10,7 @@ afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force:
 describe('config', () => {
   it('ships every preset of the issue, each valid, with the seed recipe where it says so', async () => {
     expect(await listPresets()).toEqual(
-      ['cifar10-sngan', 'demo', 'fashion-dcgan', 'folder-dcgan64', 'mnist-1k-ada', 'mnist-1k-diffaug', 'mnist-acgan', 'mnist-cgan', 'mnist-dcgan', 'mnist-gan', 'mnist-hinge-sn', 'mnist-wgan-gp'],
+      ['cifar10-sngan', 'demo', 'fashion-dcgan', 'folder-dcgan64', 'mnist-1k-ada', 'mnist-1k-diffaug', 'mnist-acgan', 'mnist-cgan', 'mnist-dcgan', 'mnist-gan', 'mnist-hinge-sn', 'mnist-wgan-gp', 'stylegan2-32'],
     );
     for (const name of await listPresets()) {
       const config = await resolveConfig({ preset: name });

@@ -86,7 +86,7 @@ const augmentSchema = z.union([
 ]);
 
 const modelSchema = z.strictObject({
-  /** A `@gankit/models` architecture: mlp, dcgan, cgan, acgan, projection, wgan-gp, sngan-resnet. */
+  /** A `@gankit/models` architecture: mlp, dcgan, cgan, acgan, projection, wgan-gp, sngan-resnet, stylegan2. */
   architecture: z.enum(ARCHITECTURES.filter((a) => a !== 'infogan') as [Architecture, ...Architecture[]]),
   /** Size of z (the architecture's default when left out). */
   latentDim: positiveInt.optional(),
@@ -102,6 +102,14 @@ const modelSchema = z.strictObject({
   spectralNorm: z.boolean().optional(),
   minibatchStdDev: z.boolean().optional(),
   selfAttention: z.boolean().optional(),
+  /** stylegan2: size of w (default 512). */
+  wDim: positiveInt.optional(),
+  /** stylegan2: fully connected layers of the mapping network (default 8). */
+  mappingLayers: positiveInt.optional(),
+  /** stylegan2: probability of style mixing in training (default 0; the paper uses 0.9). */
+  styleMixingProb: z.number().min(0).max(1).optional(),
+  /** stylegan2: channels at resolution r are min(width, channelBase / r) (default 16384). */
+  channelBase: positiveInt.optional(),
 });
 
 const lossSchema = z.strictObject({
@@ -128,6 +136,14 @@ const regularizersSchema = z.strictObject({
   r1: z.number().nonnegative().default(0),
   /** Apply R1 every k D steps (lazy regularisation). */
   r1Every: positiveInt.default(1),
+  /** stylegan2: path-length regularisation weight (Karras et al. 2020; the paper's 2; 0 = off). */
+  pathLength: z.number().nonnegative().default(0),
+  /** Apply path-length regularisation every k G steps, weighted by k (lazy regularisation; the paper's 4). */
+  pathLengthEvery: positiveInt.default(4),
+  /** Decay of the path lengths' running mean a. */
+  pathLengthDecay: z.number().min(0).max(1).default(0.01),
+  /** Path-length regularisation runs on the first batchSize / k latents of the G step (the paper's 2). */
+  pathLengthBatchShrink: positiveInt.default(2),
   /** WGAN weight clipping to [-c, c] after each D step (0 = off). */
   clipWeights: z.number().nonnegative().default(0),
   /** Clip each network's gradients to this global norm (0 = off). */
@@ -145,6 +161,10 @@ const trainingSchema = z.strictObject({
   shareGeneratorForward: z.boolean().default(true),
   /** Step from which the EMA starts averaging (before it, it copies the generator). */
   emaStart: nonNegativeInt.default(0),
+  /** StyleGAN2's EMA instead of emaDecay: the half-life in training images (NVlabs' ema_kimg × 1000; 0 = off). */
+  emaHalfLifeImages: z.number().nonnegative().default(0),
+  /** Ramp-up of that half-life: min(emaHalfLifeImages, images seen × emaRampup) (StyleGAN2-ADA: 0.05). */
+  emaRampup: z.number().positive().optional(),
 });
 
 const loggingSchema = z.strictObject({

@@ -83,6 +83,8 @@ interface CheckpointState {
   dSteps?: number;
   /** ADA's controller (p, its sign accumulator), when the run uses ADA. */
   ada?: AdaControllerState;
+  /** Running mean of StyleGAN2's path lengths (runs with regularizers.pathLength > 0). */
+  pathLengthMean?: number;
   elapsedSeconds: number;
 }
 
@@ -210,6 +212,7 @@ async function restoreCheckpoint(c: Components, dir: string): Promise<Checkpoint
     if (!state.ada) throw new GanKitError('FILE_MISMATCH', `${dir} has no ADA state; the run config asks for augment.ada (was the checkpoint written without it?)`, { path: dir });
     ada.setState(state.ada);
   }
+  if (state.pathLengthMean !== undefined) c.pathLength?.setState({ mean: state.pathLengthMean });
   // The D-step count (lazy regularization intervals) is derived: step × n_critic.
   c.step.steps = state.step;
   return state;
@@ -381,6 +384,7 @@ class TrainingRun {
       dSteps: c.step.discriminatorSteps,
       ...(c.augmenter?.controller && { ada: c.augmenter.controller.getState() }),
       elapsedSeconds: this.elapsedSeconds,
+      ...(c.pathLength && { pathLengthMean: c.pathLength.mean }),
     };
     await saveCheckpoint(c, this.paths, state);
     this.lastCheckpoint = step;

@@ -44,3 +44,4 @@ export {
   type InfoGanLossInput,
 } from './auxiliary';
 export { getLoss, isLossName, LOSS_NAMES, type GanLoss, type LossName, type LossOptionsByName } from './registry';
+export { PathLengthRegularizer, type PathLengthOptions, type PathLengthState, type Synthesis } from './path-length';

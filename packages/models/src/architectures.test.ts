@@ -149,6 +149,9 @@ describe('bad combinations are rejected with GanKitError', () => {
     expectCode(() => createGan({ architecture: 'sngan-resnet', imageShape: [64, 64, 3] }), 'INVALID_ARGUMENT', /32×32/);
     expectCode(() => createGan({ architecture: 'dcgan', imageShape: [784] }), 'INVALID_ARGUMENT', /imageShape/);
     expectCode(() => createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], width: 0 }), 'INVALID_ARGUMENT', /width/);
+    expectCode(() => createGan({ architecture: 'stylegan2', imageShape: [48, 48, 3], width: 4 }), 'INVALID_ARGUMENT', /4·2\^k or 7·2\^k/);
+    expectCode(() => createGan({ architecture: 'stylegan2', imageShape: [32, 32, 3], width: 4, numClasses: 10 }), 'INVALID_ARGUMENT', /unconditional/);
+    expectCode(() => createGan({ architecture: 'stylegan2', imageShape: [32, 32, 3], width: 4, styleMixingProb: 2 }), 'INVALID_ARGUMENT', /styleMixingProb/);
   });
   it('unknown architecture → UNKNOWN_NAME listing the known ones', () => {
     expectCode(() => createGan({ architecture: 'stylegan' as 'dcgan', imageShape: [28, 28, 1] }), 'UNKNOWN_NAME', /mlp, dcgan/);

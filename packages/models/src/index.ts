@@ -18,6 +18,16 @@ export {
   type SnganResnetDiscriminatorOptions,
   type SnganResnetGeneratorOptions,
 } from './architectures/sngan';
-export { ARCHITECTURES, createGan, type Architecture, type Conditioning, type CreateGanOptions, type Gan } from './registry';
+export {
+  styleGan2Discriminator,
+  styleGan2Generator,
+  styleGan2Resolutions,
+  type StyleGan2Channels,
+  type StyleGan2DiscriminatorOptions,
+  type StyleGan2Generator,
+  type StyleGan2GeneratorOptions,
+} from './architectures/stylegan2';
+export { ARCHITECTURES, createGan, type StyleGan2Parts, type Architecture, type Conditioning, type CreateGanOptions, type Gan } from './registry';
 export { countTrainableParams } from './params';
 export { cloneModel } from './clone';
+export { mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind } from './truncation';

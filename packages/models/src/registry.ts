@@ -3,10 +3,11 @@ import { GanKitError } from '@gankit/core';
 import { dcganDiscriminator, dcganGenerator, type DiscriminatorNormalization } from './architectures/dcgan';
 import { mlpDiscriminator, mlpGenerator } from './architectures/mlp';
 import { snganResnetDiscriminator, snganResnetGenerator } from './architectures/sngan';
+import { styleGan2Discriminator, styleGan2Generator } from './architectures/stylegan2';
 import { checkImageShape, checkInt, type ImageShape } from './architectures/types';
 
 /** Every architecture name `createGan` knows. */
-export const ARCHITECTURES = ['mlp', 'dcgan', 'cgan', 'projection', 'acgan', 'infogan', 'wgan-gp', 'sngan-resnet'] as const;
+export const ARCHITECTURES = ['mlp', 'dcgan', 'cgan', 'projection', 'acgan', 'infogan', 'wgan-gp', 'sngan-resnet', 'stylegan2'] as const;
 /** An architecture name. */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
@@ -22,11 +23,11 @@ export interface CreateGanOptions {
   architecture: Architecture;
   /** One sample's shape: `[H, W, C]`; `mlp` also accepts `[features]`. */
   imageShape: ImageShape | readonly [features: number];
-  /** Size of z (default 100; 128 for sngan-resnet). */
+  /** Size of z (default 100; 128 for sngan-resnet; 512 for stylegan2). */
   latentDim?: number;
   /** Number of classes: required by cgan, projection, acgan and infogan (its categorical code); optional for mlp (cGAN) and sngan-resnet (projection). */
   numClasses?: number;
-  /** Base channel count (DCGAN family: ngf = ndf, default 64; sngan-resnet: D channels, G gets 2× — default 128). */
+  /** Base channel count (DCGAN family: ngf = ndf, default 64; sngan-resnet: D channels, G gets 2× — default 128; stylegan2: the channel cap, default 512). */
   width?: number;
   /** Generator base channels where G and D differ (DCGAN family; sngan-resnet: G channels). Default: from `width`. */
   generatorWidth?: number;
@@ -46,6 +47,24 @@ export interface CreateGanOptions {
   numContinuous?: number;
   /** sngan-resnet: add SAGAN self-attention (default false). */
   selfAttention?: boolean;
+  /** stylegan2: size of w (default 512). */
+  wDim?: number;
+  /** stylegan2: fully connected layers of the mapping network (default 8). */
+  mappingLayers?: number;
+  /** stylegan2: probability of style mixing in training calls (default 0; the paper uses 0.9). */
+  styleMixingProb?: number;
+  /** stylegan2: channels at resolution r are min(width, channelBase / r) (default 16384). */
+  channelBase?: number;
+}
+
+/** The two halves of a StyleGAN2 generator, views sharing its layers and weights (see `styleGan2Generator`): dispose only `generator`. */
+export interface StyleGan2Parts {
+  /** z [B, latentDim] → ws [B, numWs, wDim] (includes the tracked mean w and ψ-truncation). */
+  mapping: tfl.LayersModel;
+  /** ws [B, numWs, wDim] → images. */
+  synthesis: tfl.LayersModel;
+  numWs: number;
+  wDim: number;
 }
 
 /** A generator/discriminator pair with the conventions needed to call them. */
@@ -68,6 +87,8 @@ export interface Gan {
   discriminatorInputs: string[];
   /** Names of the discriminator outputs, in order: `logits` [B, 1], `classLogits` [B, K], `categoricalLogits` [B, K], `continuousMeans` [B, L]. */
   discriminatorOutputs: string[];
+  /** stylegan2 only: the mapping and synthesis halves of `generator` (same layers and weights). */
+  styleGan2?: StyleGan2Parts;
 }
 
 function requireClasses(options: CreateGanOptions): number {
@@ -205,6 +226,30 @@ export function createGan(options: CreateGanOptions): Gan {
         conditional: conditional ? 'projection' : 'none',
         generatorInputs: conditional ? ['z', 'labels'] : ['z'],
         discriminatorInputs: conditional ? ['images', 'labels'] : ['images'],
+      };
+    }
+    case 'stylegan2': {
+      forbidClasses(options, 'another architecture (stylegan2 is unconditional here)');
+      const latentDim = options.latentDim ?? 512;
+      const channelBase = options.channelBase;
+      const g = styleGan2Generator({
+        imageShape,
+        latentDim,
+        wDim: options.wDim,
+        mappingLayers: options.mappingLayers,
+        styleMixingProb: options.styleMixingProb,
+        channelBase,
+        channelMax: gWidth,
+        seed: gSeed,
+      });
+      return {
+        ...base,
+        generator: g.generator,
+        discriminator: styleGan2Discriminator({ imageShape, channelBase, channelMax: dWidth, seed: dSeed }),
+        latentDim,
+        numClasses: undefined,
+        conditional: 'none',
+        styleGan2: { mapping: g.mapping, synthesis: g.synthesis, numWs: g.numWs, wDim: g.wDim },
       };
     }
   }

@@ -26,6 +26,7 @@ const cases: CreateGanOptions[] = [
   { architecture: 'projection', imageShape: [32, 32, 3], width: 4, numClasses: 4 },
   { architecture: 'dcgan', imageShape: [28, 28, 1], width: 4 },
   { architecture: 'mlp', imageShape: [28, 28, 1], hiddenUnits: { generator: [8], discriminator: [8] } },
+  { architecture: 'stylegan2', imageShape: [32, 32, 3], width: 8 },
 ];
 
 describe('gradient penalties (second-order gradients) through every critic on wasm', () => {

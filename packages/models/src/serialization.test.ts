@@ -26,6 +26,8 @@ const cases: CreateGanOptions[] = [
   { architecture: 'infogan', imageShape: [28, 28, 1], width: 4, numClasses: 10 },
   { architecture: 'wgan-gp', imageShape: [32, 32, 3], width: 4 },
   { architecture: 'sngan-resnet', imageShape: [32, 32, 3], width: 8, numClasses: 10, selfAttention: true },
+  { architecture: 'stylegan2', imageShape: [32, 32, 3], width: 8, latentDim: 8, wDim: 8, mappingLayers: 2, styleMixingProb: 0.5 },
+  { architecture: 'stylegan2', imageShape: [28, 28, 1], width: 4, latentDim: 6, wDim: 6, mappingLayers: 1 },
 ];
 
 async function roundTrip(model: tfl.LayersModel, dir: string, inputs: tf.Tensor[]): Promise<void> {

@@ -24,6 +24,8 @@ const cases: CreateGanOptions[] = [
   { architecture: 'wgan-gp', imageShape: [32, 32, 3], width: 4 },
   { architecture: 'sngan-resnet', imageShape: [32, 32, 3], width: 8 },
   { architecture: 'sngan-resnet', imageShape: [32, 32, 3], width: 8, numClasses: 10, selfAttention: true },
+  { architecture: 'stylegan2', imageShape: [32, 32, 3], width: 8, latentDim: 8, wDim: 8, mappingLayers: 2, styleMixingProb: 0.9 },
+  { architecture: 'stylegan2', imageShape: [64, 64, 3], width: 4, latentDim: 8, wDim: 8, mappingLayers: 2 },
 ];
 
 const softplus = (x: tf.Tensor) => tf.softplus(x);

@@ -9,6 +9,16 @@ export interface EmaOptions {
   startStep?: number;
   /** Use min(d, (1 + n)/(10 + n)) for the n-th averaged update, as tf.train.ExponentialMovingAverage's num_updates (default false). */
   warmup?: boolean;
+  /**
+   * StyleGAN2's EMA (Karras et al. 2020; NVlabs' `ema_kimg`): the half-life in training images, replacing `decay`:
+   * d = 0.5^(batchSize / h) with h = min(halfLifeImages, images · rampup) where images = (n − 1)·batchSize are the
+   * images seen before the n-th update (so the first update copies the weights). Needs `batchSize`.
+   */
+  halfLifeImages?: number;
+  /** Ramp-up of the half-life (NVlabs' `ema_rampup`, 0.05 in StyleGAN2-ADA); default none (h = halfLifeImages). */
+  rampup?: number;
+  /** Images per update, for `halfLifeImages`. */
+  batchSize?: number;
 }
 
 /** Saved counters of an `ExponentialMovingAverage` (the shadows are saved as tensors). */
@@ -25,6 +35,9 @@ export class ExponentialMovingAverage {
   readonly decay: number;
   readonly startStep: number;
   readonly warmup: boolean;
+  readonly halfLifeImages: number | undefined;
+  readonly rampup: number | undefined;
+  readonly batchSize: number | undefined;
   /** Number of `update()` calls so far. */
   updates = 0;
   private shadowVariables: tf.Variable[];
@@ -40,6 +53,17 @@ export class ExponentialMovingAverage {
     if (!(this.decay >= 0 && this.decay < 1)) throw new GanKitError('INVALID_ARGUMENT', `EMA decay must be in [0, 1), got ${this.decay}`);
     if (!Number.isInteger(this.startStep) || this.startStep < 0) throw new GanKitError('INVALID_ARGUMENT', `EMA startStep must be an integer ≥ 0, got ${this.startStep}`);
     if (variables.length === 0) throw new GanKitError('INVALID_ARGUMENT', 'EMA needs at least one variable');
+    this.halfLifeImages = options.halfLifeImages;
+    this.rampup = options.rampup;
+    this.batchSize = options.batchSize;
+    if (this.halfLifeImages !== undefined) {
+      if (!(this.halfLifeImages > 0)) throw new GanKitError('INVALID_ARGUMENT', `EMA halfLifeImages must be a positive number of images, got ${this.halfLifeImages}`);
+      if (!(Number.isInteger(this.batchSize) && (this.batchSize ?? 0) > 0)) throw new GanKitError('INVALID_ARGUMENT', `EMA halfLifeImages needs batchSize, a positive integer (images per update), got ${this.batchSize}`);
+      if (this.warmup) throw new GanKitError('INVALID_ARGUMENT', 'EMA: use either warmup or halfLifeImages (with rampup), not both');
+    } else if (this.rampup !== undefined || this.batchSize !== undefined) {
+      throw new GanKitError('INVALID_ARGUMENT', 'EMA rampup and batchSize go with halfLifeImages');
+    }
+    if (this.rampup !== undefined && !(this.rampup > 0)) throw new GanKitError('INVALID_ARGUMENT', `EMA rampup must be a positive number, got ${this.rampup}`);
     this.shadowVariables = variables.map((v) => tf.variable(v, false));
   }
 
@@ -52,6 +76,12 @@ export class ExponentialMovingAverage {
   decayForUpdate(updateNumber: number): number {
     if (updateNumber <= this.startStep) return 0;
     const n = updateNumber - this.startStep;
+    if (this.halfLifeImages !== undefined) {
+      const batch = this.batchSize!;
+      const images = (updateNumber - 1) * batch;
+      const halfLife = this.rampup === undefined ? this.halfLifeImages : Math.min(this.halfLifeImages, images * this.rampup);
+      return Math.pow(0.5, batch / Math.max(halfLife, 1e-8));
+    }
     return this.warmup ? Math.min(this.decay, (1 + n) / (10 + n)) : this.decay;
   }
 
