@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@gankit/backend-wasm';
 import { GanKitError } from './errors';
 import { toImageGrid, type ImageGrid } from './images';
-import { decodePng, encodePng, readPng, writePng } from './png';
+import { decodePng, encodePng, readPng, writePng } from './node/png';
 
 const FIXTURES = new URL('./images.fixtures/', import.meta.url);
 

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { GanKitError, fileError } from './errors';
+import { GanKitError, fileError } from '../errors';
 
 // Shared by io-model.ts and io-tensors.ts: the TF.js weights-manifest format on disk (a JSON file with a
 // `weightsManifest` plus binary shard files next to it) and a two-phase atomic writer.

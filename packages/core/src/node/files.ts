@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { z } from 'zod';
-import { GanKitError, fileError } from './errors';
-import { parseWithSchema } from './schema';
+import { GanKitError, fileError } from '../errors';
+import { parseWithSchema } from '../schema';
 
 /** Writes a file atomically: data goes to a temp file in the same folder, is fsynced, then renamed over the target. */
 export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@gankit/backend-wasm';
-import { GanKitError } from './errors';
+import { GanKitError } from '../errors';
 import { fileSystem } from './io-model';
 
-const CORE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const CORE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 let root = '';
 
 beforeAll(async () => {
@@ -235,7 +235,7 @@ describe('fileSystem(dir) model IO', () => {
    * ignores SIGXFSZ), the same failure as a full disk.
    */
   function saveInLimitedChild(dir: string, units: number, metadataBytes: number, limitKiB: number) {
-    const script = `ulimit -f ${limitKiB}; exec "${join(CORE_DIR, 'node_modules/.bin/tsx')}" src/io-model.child.ts "$0" ${units} ${metadataBytes}`;
+    const script = `ulimit -f ${limitKiB}; exec "${join(CORE_DIR, 'node_modules/.bin/tsx')}" src/node/io-model.child.ts "$0" ${units} ${metadataBytes}`;
     return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn('bash', ['-c', script, dir], { cwd: CORE_DIR, env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
       let stdout = '';

@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@gankit/backend-wasm';
-import { GanKitError } from './errors';
+import { GanKitError } from '../errors';
 import { fileSystem } from './io-model';
 import { loadWeightsMap, saveWeightsMap } from './io-tensors';
-import type { NamedTensor } from './named-tensor';
+import type { NamedTensor } from '../named-tensor';
 
 let root = '';
 beforeAll(async () => {

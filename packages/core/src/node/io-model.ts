@@ -2,7 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { GanKitError } from './errors';
+import { GanKitError } from '../errors';
 import { readManifestJson, readManifestWeights, weightBytes, weightsManifestSchema, writeFilesAtomically } from './io-manifest';
 
 /** File names of a saved model, as tfjs-node's `file://` handler writes them. */

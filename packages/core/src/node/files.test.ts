@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { atomicWriteFile, readJsonFile } from './files';
-import { GanKitError } from './errors';
+import { GanKitError } from '../errors';
 
 describe('atomicWriteFile and readJsonFile', () => {
   it('writes atomically, creating folders and leaving no temp files', async () => {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { GanKitError } from './errors';
-import type { NamedTensor } from './named-tensor';
+import { GanKitError } from '../errors';
+import type { NamedTensor } from '../named-tensor';
 import { readManifestJson, readManifestWeights, weightsManifestSchema, writeFilesAtomically } from './io-manifest';
 
 /** The `format` field of a tensors JSON file written by `saveWeightsMap`. */

@@ -1,7 +1,7 @@
 import type Sharp from 'sharp';
-import { GanKitError } from './errors';
+import { GanKitError } from '../errors';
 import { atomicWriteFile, readFileOrThrow } from './files';
-import { checkGrid, type ImageGrid } from './images';
+import { checkGrid, type ImageGrid } from '../images';
 
 /*
  * PNG encoder choice, measured with `node bench/png-encode/run.mjs` (sharp 0.34.5 / libvips 8.17.3 vs pngjs 7.0.0,

@@ -1,6 +1,6 @@
 // Test helper for io-model.test.ts (not part of the package API): saves a dense model with fileSystem(dir)
 // in a child process, so the test can kill it mid-write with a file-size limit (`ulimit -f`).
-// Usage: tsx src/io-model.child.ts <dir> <dense units> <metadata bytes>
+// Usage: tsx src/node/io-model.child.ts <dir> <dense units> <metadata bytes>
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
