@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanKitError } from '@gankit/core';
 import { convGemmRuntime } from './gemm/runtime';
-import { registerWasmTrainingKernels, replacedKernelNames, selectKernelVariant } from './register-all-kernels';
+import { replacedKernelNames, selectKernelVariant } from './register-all-kernels';
 import { settings, updateSettings, type WasmSettings } from './settings';
 import { useRelaxedSimd } from './simd';
 import { platform } from './threads/platform';
@@ -89,9 +89,8 @@ export async function configureWasm(update: WasmConfigUpdate = {}): Promise<Wasm
 
 let gemmStarted = false;
 
-/** Starts the GEMM runtime at the configured thread count (`initBackend` calls it once the wasm backend is up). */
+/** Applies the kernel choices and starts the GEMM runtime at the configured thread count (`initBackend` calls it once the wasm backend is up, after registering the kernels). */
 export async function startWasmKernels(): Promise<void> {
-  registerWasmTrainingKernels();
   applyKernelVariants();
   gemmStarted = true;
   updateSettings({ threads: await convGemmRuntime().setThreads(settings().threads) });
