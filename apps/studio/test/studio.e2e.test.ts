@@ -1,7 +1,8 @@
 // End to end, against the BUILT studio served on 127.0.0.1 and Debian's headless Chromium, with no mocks: a
 // generator exported by the gankit-train CLI opens in the page and draws what gankit-eval draws for the same seed;
 // interpolation and truncation; a 50-step training run in the page, exported and scored by the gankit-eval CLI; a
-// reload during training resumes from IndexedDB. Each view is saved as a screenshot into apps/studio/docs/.
+// reload during training resumes from IndexedDB. Each view is saved as a screenshot: into apps/studio/.tmp/screenshots/
+// (git-ignored), or into the committed apps/studio/docs/ when GANKIT_UPDATE_SCREENSHOTS=1.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
 import { serveStudio, type StudioServer } from '../src/server';
 import { launchChromium } from '../../../testing/chromium';
 
-const docs = repoPath('apps', 'studio', 'docs');
+// The README's screenshots are only rewritten on request, so a test run leaves the committed PNGs alone.
+const screenshots = process.env.GANKIT_UPDATE_SCREENSHOTS === '1' ? repoPath('apps', 'studio', 'docs') : repoPath('apps', 'studio', '.tmp', 'screenshots');
 const trainCli = repoPath('apps', 'trainer', 'dist', 'cli.js');
 const evalCli = repoPath('apps', 'eval', 'dist', 'cli.js');
 const SEED = 7;
@@ -70,7 +72,7 @@ function meanDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(docs, name), fullPage: true });
+  await page.screenshot({ path: join(screenshots, name), fullPage: true });
 }
 
 async function openGenerator(page: Page): Promise<void> {
@@ -166,7 +168,7 @@ async function mnistFid(generatorDir: string): Promise<number> {
 beforeAll(async () => {
   await buildPackage('@gankit/studio');
   await initBackend({ backend: 'cpu' });
-  await mkdir(docs, { recursive: true });
+  await mkdir(screenshots, { recursive: true });
   work = await mkdtemp(join(tmpdir(), 'gankit-studio-'));
   // A small DCGAN trained a few steps by the gankit-train CLI: its exported generator is what the page opens.
   const config = join(work, 'tiny.json');
@@ -364,6 +366,7 @@ describe('gankit studio in Chromium', () => {
     const plain = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2', undefined);
     const half = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2-psi0.5', 0.5);
     expect(await page.textContent('#grid-caption')).toContain('truncation ψ = 0.50 (toward mean w)');
+    await screenshot(page, 'stylegan2.png');
     const mean = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2-psi0', 0);
     // ψ = 0: every sample is G(w_avg), one image; ψ = 0.5 lies between it and the untruncated samples.
     for (let k = 1; k < n; k++) expect(maxDiff(tile(mean, k), tile(mean, 0)), `ψ = 0 tile ${k}`).toBeLessThanOrEqual(1);
