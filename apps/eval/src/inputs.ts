@@ -2,11 +2,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GanKitError, createRng, fileError } from '@gankit/core';
+import { GanKitError, fileError } from '@gankit/core';
 import { fileSystem } from '@gankit/core/node';
 import { randomSubset, type Example, type ImageShape, type ImageSource } from '@gankit/data';
 import { idxSource, imageFolder, loadNamedDataset, npySource, readNpz, type NpyArray, IMAGE_EXTENSIONS } from '@gankit/data/node';
-import { setTruncationPsi, truncatedNormalArray, truncationKind } from '@gankit/models';
+import { sampleLatents, setTruncationPsi, truncationKind, type LatentExtra, type LatentOptions } from '@gankit/models';
 import { fingerprintPath } from './fingerprint';
 
 /** A batch of uint8 images, N×H×W×C row-major, with class labels where the input has them. */
@@ -95,8 +95,6 @@ export interface InputOptions {
 
 const NAMED = /^(mnist|fashion-mnist):(train|test)$/;
 const DEFAULT_GENERATOR_SAMPLES = 10_000;
-/** Generator inputs are drawn in chunks of this many samples, each from its own seeded stream, so any shard reproduces its part of the single run. */
-const GENERATOR_CHUNK = 256;
 
 async function pathKind(path: string): Promise<'dir' | 'file' | 'missing'> {
   try {
@@ -293,7 +291,7 @@ async function generatorModelDir(dir: string): Promise<string | undefined> {
 }
 
 /** How to sample one extra generator input: class labels `[B, 1]` or continuous codes `[B, dim]` in U(-1, 1) (InfoGAN). */
-export type ExtraInput = { kind: 'labels'; numClasses: number } | { kind: 'continuous'; dim: number };
+export type ExtraInput = LatentExtra;
 
 export interface GeneratorSignature {
   latentDim: number;
@@ -328,7 +326,7 @@ function generatorSignature(model: tfl.LayersModel, dir: string): GeneratorSigna
 }
 
 /** How a generator's class labels are drawn: uniformly at random, or cycling 0, 1, …, K−1 (equal counts per class). */
-export type LabelMode = 'uniform' | 'per-class';
+export type LabelMode = NonNullable<LatentOptions['labels']>;
 
 /** Options of generator sampling. */
 export interface SamplingOptions {
@@ -354,43 +352,12 @@ export interface GeneratorHandle {
   truncation: 'psi' | 'z';
 }
 
-function chunkSeed(seed: number, chunk: number): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(chunk + 1, 0x85ebca6b)) >>> 0;
-}
-
-/** Generator inputs of samples [start, end): z ~ N(0, I) (truncated at ±T if asked), labels, codes ~ U(−1, 1). */
+/** Generator inputs of samples [start, end): @gankit/models' `sampleLatents` (z, truncated at ±T for z-truncation; labels, codes). */
 export function generatorInputs(handle: GeneratorHandle, start: number, end: number, options: SamplingOptions): { z: Float32Array; extras: Float32Array[]; labels?: Int32Array } {
-  const { latentDim, extras } = handle.signature;
-  const n = end - start;
-  const z = new Float32Array(n * latentDim);
-  const extraData = extras.map((e) => new Float32Array(n * (e.kind === 'labels' ? 1 : e.dim)));
-  let labels: Int32Array | undefined;
-  for (let chunk = Math.floor(start / GENERATOR_CHUNK); chunk * GENERATOR_CHUNK < end; chunk++) {
-    const rng = createRng(chunkSeed(options.seed, chunk));
-    const first = chunk * GENERATOR_CHUNK;
-    const size = GENERATOR_CHUNK;
-    let zc: Float32Array;
-    if (options.truncation !== undefined && handle.truncation === 'z') {
-      zc = truncatedNormalArray(rng, size * latentDim, options.truncation);
-    } else {
-      zc = new Float32Array(size * latentDim);
-      for (let i = 0; i < zc.length; i++) zc[i] = rng.normal();
-    }
-    const ec = extras.map((e) => {
-      if (e.kind === 'continuous') return rng.uniformArray(size * e.dim, -1, 1);
-      return Float32Array.from({ length: size }, (_, i) => (options.labels === 'per-class' ? (first + i) % e.numClasses : rng.int(e.numClasses)));
-    });
-    const from = Math.max(start, first);
-    const to = Math.min(end, first + size);
-    z.set(zc.subarray((from - first) * latentDim, (to - first) * latentDim), (from - start) * latentDim);
-    extras.forEach((e, k) => {
-      const w = e.kind === 'labels' ? 1 : e.dim;
-      extraData[k]!.set(ec[k]!.subarray((from - first) * w, (to - first) * w), (from - start) * w);
-    });
-  }
-  const labelIndex = extras.findIndex((e) => e.kind === 'labels');
-  if (labelIndex >= 0) labels = Int32Array.from(extraData[labelIndex]!);
-  return { z, extras: extraData, ...(labels ? { labels } : {}) };
+  const zTruncation = options.truncation !== undefined && handle.truncation === 'z' ? options.truncation : undefined;
+  const { z, extras } = sampleLatents(handle.signature, start, end, { seed: options.seed, ...(options.labels ? { labels: options.labels } : {}), ...(zTruncation !== undefined ? { zTruncation } : {}) });
+  const labelIndex = handle.signature.extras.findIndex((e) => e.kind === 'labels');
+  return { z, extras, ...(labelIndex >= 0 ? { labels: Int32Array.from(extras[labelIndex]!) } : {}) };
 }
 
 /** Runs the generator on samples [start, end) and returns uint8 images (and labels of conditional generators). */

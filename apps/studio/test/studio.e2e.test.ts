@@ -1,7 +1,8 @@
 // End to end, against the BUILT studio served on 127.0.0.1 and Debian's headless Chromium, with no mocks: a
 // generator exported by the gankit-train CLI opens in the page and draws what gankit-eval draws for the same seed;
 // interpolation and truncation; a 50-step training run in the page, exported and scored by the gankit-eval CLI; a
-// reload during training resumes from IndexedDB. Each view is saved as a screenshot into apps/studio/docs/.
+// reload during training resumes from IndexedDB. Each view is saved as a screenshot: into apps/studio/.tmp/screenshots/
+// (git-ignored), or into the committed apps/studio/docs/ when GANKIT_UPDATE_SCREENSHOTS=1.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import { buildPackage, repoPath, runNode } from '../../../testing/cli-process';
 import { serveStudio, type StudioServer } from '../src/server';
 import { launchChromium } from '../../../testing/chromium';
 
-const docs = repoPath('apps', 'studio', 'docs');
+// The README's screenshots are only rewritten on request, so a test run leaves the committed PNGs alone.
+const screenshots = process.env.GANKIT_UPDATE_SCREENSHOTS === '1' ? repoPath('apps', 'studio', 'docs') : repoPath('apps', 'studio', '.tmp', 'screenshots');
 const trainCli = repoPath('apps', 'trainer', 'dist', 'cli.js');
 const evalCli = repoPath('apps', 'eval', 'dist', 'cli.js');
 const SEED = 7;
@@ -61,8 +63,16 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Mean absolute difference of two pixel arrays (in levels of 255). */
+function meanDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(docs, name), fullPage: true });
+  await page.screenshot({ path: join(screenshots, name), fullPage: true });
 }
 
 async function openGenerator(page: Page): Promise<void> {
@@ -72,19 +82,28 @@ async function openGenerator(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
 }
 
-/** Draws `count` samples of seed `seed` in the open page and checks them against `gankit-eval sample` of `generator`. */
-async function expectGridEqualsNode(page: Page, generator: string, seed: number, count: number, channels: number, name: string): Promise<void> {
+/**
+ * Draws `count` samples of seed `seed` in the open page (with the truncation control at `truncation`, or off) and
+ * checks them against `gankit-eval sample` of `generator` with the same `--truncation`. Returns the painted grid.
+ */
+async function expectGridEqualsNode(page: Page, generator: string, seed: number, count: number, channels: number, name: string, truncation?: number): Promise<Awaited<ReturnType<typeof canvasPixels>>> {
   const out = join(work, `node-samples-${name}`);
-  await cli(evalCli, ['sample', generator, '--num', String(count), '--seed', String(seed), '--format', 'npz', '--out', out]);
+  await cli(evalCli, ['sample', generator, '--num', String(count), '--seed', String(seed), '--format', 'npz', '--out', out, ...(truncation === undefined ? [] : ['--truncation', String(truncation)])]);
   const node = (await readNpz(join(out, 'samples.npz'))).images!;
   await page.fill('#seed', String(seed));
   await page.fill('#count', String(count));
+  await page.setChecked('#truncate', truncation !== undefined);
+  if (truncation !== undefined) await page.locator('#truncation').fill(String(truncation));
   await page.click('#draw');
-  await page.waitForFunction(([s, n]) => document.getElementById('grid-caption')?.textContent?.startsWith(`seed ${s} · ${n} samples`), [seed, count]);
+  const caption = `seed ${seed} · ${count} samples · ${truncation === undefined ? 'truncation off' : `truncation `}`;
+  const value = truncation === undefined ? '' : `= ${truncation.toFixed(2)}`;
+  await page.waitForFunction(({ c, v }) => document.getElementById('grid-caption')?.textContent?.startsWith(c) && document.getElementById('grid-caption')?.textContent?.includes(v), { c: caption, v: value });
   const grid = await canvasPixels(page, 'grid');
   const [h, w] = [grid.layout.tileHeight, grid.layout.tileWidth];
   const size = h * w * channels;
+  expect(grid.layout.count).toBe(count);
   for (let k = 0; k < count; k++) expect(maxDiff(tile(grid, k, channels), (node.data as Uint8Array).subarray(k * size, (k + 1) * size)), `${name} sample ${k}`).toBeLessThanOrEqual(1);
+  return grid;
 }
 
 async function exportGenerator(page: Page, dir: string): Promise<void> {
@@ -104,6 +123,41 @@ async function exportGenerator(page: Page, dir: string): Promise<void> {
   await Promise.all(downloads);
 }
 
+/**
+ * Trains a new run of 8 small steps (batch 16, width 8) on the dataset chosen in the open Train view and checks that
+ * the step count and the loss curves advance and the live samples change; returns the folder of its export.
+ */
+async function trainFewSteps(page: Page, name: string): Promise<string> {
+  const steps = 8;
+  await page.fill('#steps', String(steps));
+  await page.fill('#batch', '16');
+  await page.fill('#width', '8');
+  await page.fill('#lr-g', '0.005');
+  await page.fill('#lr-d', '0.005');
+  await page.fill('#sample-every', '4');
+  await page.fill('#checkpoint-every', String(steps));
+  await page.click('#new-run');
+  await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled || document.getElementById('status')?.className === 'error');
+  expect(await page.textContent('#status')).toBe('');
+  expect(await page.textContent('#train-status')).toContain(`on ${name}: step 0`);
+  const samplesBefore = await canvasPixels(page, 'train-samples');
+  expect(await page.getAttribute('#loss-chart', 'data-points')).toBe('0');
+  await page.click('#train');
+  await page.waitForSelector('#train-status[data-done=true]', { timeout: 60_000 });
+  expect(Number(await page.getAttribute('#train-status', 'data-step'))).toBe(steps);
+  // Two series (D and G loss; D(x) and D(G(z))), one point per step: the curves have grown to every step.
+  expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(2 * steps);
+  expect(Number(await page.getAttribute('#d-chart', 'data-points'))).toBe(2 * steps);
+  const samplesAfter = await canvasPixels(page, 'train-samples');
+  expect(samplesAfter.layout.count).toBe(samplesBefore.layout.count);
+  const changed = Array.from({ length: samplesAfter.layout.count }, (_, k) => maxDiff(tile(samplesAfter, k, 3), tile(samplesBefore, k, 3)));
+  console.log(`studio: ${name}: ${steps} steps changed the live samples by up to ${Math.max(...changed)} levels`);
+  expect(Math.max(...changed)).toBeGreaterThan(1);
+  const dir = join(work, `tab-${name}`);
+  await exportGenerator(page, dir);
+  return dir;
+}
+
 async function mnistFid(generatorDir: string): Promise<number> {
   const out = await cli(evalCli, ['fid', 'mnist:test', generatorDir, '--extractor', 'mnist', '--num', '1000', '--seed', '1', '--json', '--no-progress']);
   const fid = (JSON.parse(out) as { metrics: { metric: string; value: number }[] }).metrics.find((m) => m.metric === 'FID');
@@ -114,7 +168,7 @@ async function mnistFid(generatorDir: string): Promise<number> {
 beforeAll(async () => {
   await buildPackage('@gankit/studio');
   await initBackend({ backend: 'cpu' });
-  await mkdir(docs, { recursive: true });
+  await mkdir(screenshots, { recursive: true });
   work = await mkdtemp(join(tmpdir(), 'gankit-studio-'));
   // A small DCGAN trained a few steps by the gankit-train CLI: its exported generator is what the page opens.
   const config = join(work, 'tiny.json');
@@ -197,7 +251,8 @@ describe('gankit studio in Chromium', () => {
     // Truncation ψ = 0: every z is the mean latent 0, so every tile is G(0), computed here in Node.
     await page.check('#truncate');
     await page.locator('#truncation').fill('0');
-    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.includes('ψ = 0.00'));
+    expect(await page.getAttribute('#truncation-kind', 'data-kind')).toBe('z');
+    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.includes('z threshold t = 0.00'));
     const truncated = await canvasPixels(page, 'grid');
     const model = await tfl.loadLayersModel(fileSystem(join(runDir, 'generator')));
     const before = tf.memory().numTensors;
@@ -210,8 +265,13 @@ describe('gankit studio in Chromium', () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
     for (let k = 0; k < truncated.layout.count; k++) expect(maxDiff(tile(truncated, k), meanImage)).toBeLessThanOrEqual(1);
-    // And ψ = 0 differs from the untruncated samples.
+    // And t = 0 differs from the untruncated samples.
     expect(maxDiff(tile(truncated, a), tile(grid, a))).toBeGreaterThan(1);
+
+    // 0 < t < 1: the page draws the truncated z with @gankit/models' sampler, as `gankit-eval --truncation 0.5` does.
+    const half = await expectGridEqualsNode(page, runDir, SEED, COUNT, 1, 'dcgan-t0.5', 0.5);
+    const untruncated = await expectGridEqualsNode(page, runDir, SEED, COUNT, 1, 'dcgan-untruncated');
+    expect(Math.max(...Array.from({ length: COUNT }, (_, k) => maxDiff(tile(half, k), tile(untruncated, k))))).toBeGreaterThan(4);
     await page.close();
   });
 
@@ -278,6 +338,44 @@ describe('gankit studio in Chromium', () => {
     await page.close();
   });
 
+  it('opens a gankit-train StyleGAN2 generator: its grid equals gankit-eval for a seed, and its slider is ψ toward the mean w (ψ = 0: every tile the mean image)', async () => {
+    // A tiny StyleGAN2 (width 8, z and w of 16, a 2-layer mapping network) trained 4 steps on 28×28 MNIST by the CLI.
+    const config = join(work, 'stylegan2.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        extends: 'mnist-dcgan',
+        data: { source: 'mnist', limit: 64 },
+        model: { architecture: 'stylegan2', width: 8, latentDim: 16, wDim: 16, mappingLayers: 2 },
+        optimizers: { generator: { name: 'adam', learningRate: 2e-3, beta1: 0, beta2: 0.99 }, discriminator: { name: 'adam', learningRate: 2e-3, beta1: 0, beta2: 0.99 } },
+        training: { steps: 4, batchSize: 8, emaDecay: 0 },
+        logging: { logEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepLast: 1, metric: 'none', evalEvery: 0, sampleCount: 8 },
+      }),
+    );
+    const dir = join(work, 'run-stylegan2');
+    await cli(trainCli, ['--config', config, '--out', dir, '--backend', 'wasm', '--threads', '1']);
+    const page = await browser.browser.newPage();
+    await page.goto(`${server.url}?engine=wasm`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.setInputFiles('#pick-folder', dir);
+    await page.waitForFunction(() => document.getElementById('grid-caption')?.textContent?.startsWith('seed'));
+    expect(await page.textContent('#model-info')).toMatch(/stylegan2.*mapping network: ψ-truncation/);
+    expect(await page.getAttribute('#truncation-kind', 'data-kind')).toBe('psi');
+    expect(await page.textContent('#truncation-kind')).toBe('ψ toward mean w');
+    const n = 8;
+    const plain = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2', undefined);
+    const half = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2-psi0.5', 0.5);
+    expect(await page.textContent('#grid-caption')).toContain('truncation ψ = 0.50 (toward mean w)');
+    await screenshot(page, 'stylegan2.png');
+    const mean = await expectGridEqualsNode(page, dir, 11, n, 1, 'stylegan2-psi0', 0);
+    // ψ = 0: every sample is G(w_avg), one image; ψ = 0.5 lies between it and the untruncated samples.
+    for (let k = 1; k < n; k++) expect(maxDiff(tile(mean, k), tile(mean, 0)), `ψ = 0 tile ${k}`).toBeLessThanOrEqual(1);
+    const spread = (g: typeof plain) => meanDiff(Array.from({ length: n }, (_, k) => tile(g, k)).flat(), Array.from({ length: n }, () => tile(mean, 0)).flat());
+    expect(spread(half)).toBeGreaterThan(1);
+    expect(spread(plain)).toBeGreaterThan(spread(half));
+    await page.close();
+  });
+
   it('trains 50 steps on MNIST in the page; the exported generator loads in Node and scores a lower MNIST FID than untrained', async () => {
     const page = await browser.browser.newPage();
     await page.goto(`${server.url}?view=train`);
@@ -314,6 +412,45 @@ describe('gankit studio in Chromium', () => {
     console.log(`studio: 50 steps in the page at ${imagesPerSecond} images/s; MNIST FID (gankit-eval, 1000 samples) untrained ${untrained.toFixed(2)}, trained ${trained.toFixed(2)}`);
     expect(Number.isFinite(trained)).toBe(true);
     expect(trained).toBeLessThan(untrained);
+  });
+
+  it('trains a few steps on the bundled Fashion-MNIST in the page: steps and curves advance, the samples change, the export loads in Node', async () => {
+    const page = await browser.browser.newPage();
+    await page.goto(`${server.url}?view=train`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.selectOption('#dataset', 'fashion-mnist');
+    const dir = await trainFewSteps(page, 'fashion-mnist');
+    const model = await tfl.loadLayersModel(fileSystem(dir));
+    expect(model.outputs[0]!.shape).toEqual([null, 28, 28, 1]);
+    model.dispose();
+    await page.close();
+  });
+
+  it('trains a few steps on the user\'s own images (a picked folder of 40×30 PNGs, resized to 32×32 RGB in the page); the export loads in Node', async () => {
+    // 24 40×30 RGB PNGs (more than a batch of 16), each a coloured rectangle on a dark ground: not square and not 32, so the page crops and resizes.
+    const folder = join(work, 'my-images');
+    await mkdir(folder);
+    const rng = createRng(9);
+    for (let i = 0; i < 24; i++) {
+      const [w, h] = [40, 30];
+      const data = new Uint8Array(w * h * 3).fill(20);
+      const [x0, y0, color] = [rng.int(20), rng.int(15), [rng.int(256), rng.int(256), rng.int(256)]];
+      for (let y = y0; y < y0 + 12; y++) for (let x = x0; x < x0 + 16; x++) data.set(color, (y * w + x) * 3);
+      await writeFile(join(folder, `img-${i}.png`), await encodePng({ width: w, height: h, channels: 3, data }));
+    }
+    const page = await browser.browser.newPage();
+    await page.goto(`${server.url}?view=train`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.selectOption('#dataset', 'images');
+    await page.selectOption('#image-size', '32');
+    await page.setChecked('#grayscale', false);
+    await page.setInputFiles('#images', folder);
+    await page.waitForFunction(() => document.getElementById('images-count')?.textContent === '24 images at 32×32×3');
+    const dir = await trainFewSteps(page, 'images');
+    const model = await tfl.loadLayersModel(fileSystem(dir));
+    expect(model.outputs[0]!.shape).toEqual([null, 32, 32, 3]);
+    model.dispose();
+    await page.close();
   });
 
   it('resumes from the IndexedDB checkpoint at the saved step after a reload during training', async () => {

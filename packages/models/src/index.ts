@@ -31,3 +31,4 @@ export { ARCHITECTURES, createGan, type StyleGan2Parts, type Architecture, type 
 export { countTrainableParams } from './params';
 export { cloneModel } from './clone';
 export { mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind } from './truncation';
+export { LATENT_CHUNK, sampleLatents, type LatentExtra, type LatentOptions, type LatentSignature, type Latents } from './latents';

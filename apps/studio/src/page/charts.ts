@@ -13,6 +13,7 @@ export function drawChart(canvas: HTMLCanvasElement, title: string, series: Seri
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
   const all = series.flatMap((s) => s.values).filter((p) => Number.isFinite(p.y));
+  canvas.dataset.points = String(all.length); // how many finite points are drawn (the tests read it)
   ctx.fillStyle = '#222';
   ctx.font = '12px system-ui, sans-serif';
   ctx.fillText(title, 8, 14);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GanKitError } from '@gankit/core';
-// Side effect: registers every gankit layer class (ClassEmbedding, SpectralNormalization, …) with tfjs-layers.
-import '@gankit/models';
+// Importing @gankit/models also registers every gankit layer class (ClassEmbedding, SpectralNormalization,
+// MappingNetwork, ModulatedConv2D, …) with tfjs-layers, so tf.loadLayersModel opens every gankit export.
+import { truncationKind } from '@gankit/models';
 
 /** One extra generator input besides z: class labels `[B, 1]` (also InfoGAN's categorical code) or continuous codes `[B, dim]`. */
 export type ExtraInput = { kind: 'labels'; name: string; numClasses: number } | { kind: 'continuous'; name: string; dim: number };
@@ -14,6 +15,8 @@ export interface OpenGenerator {
   extras: ExtraInput[];
   /** Output image shape [H, W, C]. */
   shape: [number, number, number];
+  /** Which truncation trick it takes: ψ toward the tracked mean w (StyleGAN2's mapping network) or z-truncation. */
+  truncation: 'psi' | 'z';
   /** Where it came from (file names or URL). */
   source: string;
   /** The run's config.json when a run folder was opened. */
@@ -47,7 +50,7 @@ export function describeGenerator(model: tfl.LayersModel, source: string): OpenG
   if (!out || out.length !== 4 || !out.slice(1).every((d) => typeof d === 'number')) {
     throw new GanKitError('UNSUPPORTED_FORMAT', `${source}: expected a generator producing images [batch, H, W, C], got ${JSON.stringify(out)}`);
   }
-  return { model, latentDim, extras, shape: out.slice(1) as [number, number, number], source };
+  return { model, latentDim, extras, shape: out.slice(1) as [number, number, number], truncation: truncationKind(model), source };
 }
 
 /** A file with the path it had inside a dropped or picked folder. */

@@ -62,7 +62,9 @@ async function opened(next: OpenGenerator): Promise<void> {
   picks = [];
   const extras = gen.extras.map((e) => (e.kind === 'labels' ? `${e.name}: ${e.numClasses} classes` : `${e.name}: ${e.dim} continuous`));
   const arch = gen.runConfig?.model?.architecture ? `${gen.runConfig.model.architecture}${gen.runConfig.name ? ` (${gen.runConfig.name})` : ''}, ` : '';
-  $('model-info').textContent = `${gen.source}: ${arch}z ${gen.latentDim}${extras.length ? `, ${extras.join(', ')}` : ''} → ${gen.shape.join('×')} images`;
+  const mapping = gen.truncation === 'psi' ? ' (mapping network: ψ-truncation)' : '';
+  $('model-info').textContent = `${gen.source}: ${arch}z ${gen.latentDim}${mapping}${extras.length ? `, ${extras.join(', ')}` : ''} → ${gen.shape.join('×')} images`;
+  showTruncationKind();
   status('');
   show('explore');
   await drawAll();
@@ -102,8 +104,33 @@ function truncation(): number | undefined {
   return $<HTMLInputElement>('truncate').checked ? num('truncation') : undefined;
 }
 
+/** ψ of StyleGAN2's truncation when it is on (applied to w as the generator runs); undefined otherwise. */
+function psi(): number | undefined {
+  return gen?.truncation === 'psi' ? truncation() : undefined;
+}
+
+/** What the truncation control means for the open generator: z-truncation's threshold t, or ψ toward the mean w. */
+function showTruncationKind(): void {
+  const kind = gen?.truncation ?? 'z';
+  const label = $('truncation-kind');
+  label.dataset.kind = kind;
+  label.textContent = kind === 'psi' ? 'ψ toward mean w' : 'z threshold t';
+  label.title =
+    kind === 'psi'
+      ? 'StyleGAN2 truncation (Karras et al. 2019): w′ = w_avg + ψ·(w − w_avg) with the mean w tracked in training; ψ = 1 is none, ψ = 0 the mean image'
+      : 'z-truncation (Brock et al. 2019): every z component with |z| > t is redrawn; t = 0 is z = 0, the mean latent';
+  const slider = $<HTMLInputElement>('truncation');
+  slider.max = kind === 'psi' ? '1' : '3';
+  $('truncation-value').textContent = Number(slider.value).toFixed(2);
+}
+
+function truncationCaption(t: number | undefined): string {
+  if (t === undefined) return 'truncation off';
+  return gen?.truncation === 'psi' ? `truncation ψ = ${t.toFixed(2)} (toward mean w)` : `truncation z threshold t = ${t.toFixed(2)}`;
+}
+
 async function paint(id: string, latents: LatentBatch, columns: number): Promise<GridLayout> {
-  const images = generateImages(gen!.model, gen!, latents);
+  const images = generateImages(gen!.model, gen!, latents, psi());
   try {
     return await paintGrid(canvas(id), images, columns);
   } finally {
@@ -119,7 +146,7 @@ async function drawGrid(): Promise<void> {
   const latents = drawLatents(gen, count, seed, t === undefined ? {} : { truncation: t });
   const layout = await paint('grid', latents, Math.max(1, Math.floor(num('columns'))));
   grid = { latents, layout };
-  const caption = `seed ${seed} · ${count} samples · truncation ${t === undefined ? 'off' : `ψ = ${t.toFixed(2)}`}`;
+  const caption = `seed ${seed} · ${count} samples · ${truncationCaption(t)}`;
   $('grid-caption').textContent = caption;
   canvas('grid').dataset.seed = String(seed);
   history.replaceState(null, '', `#seed=${seed}${t === undefined ? '' : `&truncation=${t}`}`);
@@ -134,7 +161,7 @@ async function drawInterpolation(): Promise<void> {
   // The animation: 48 frames there and back, painted one at a time.
   stopAnimation();
   const frames = interpolate(a, b, gen, 24, mode);
-  const images = generateImages(gen.model, gen, frames);
+  const images = generateImages(gen.model, gen, frames, psi());
   animationFrames = images;
   const order = [...Array(24).keys(), ...[...Array(24).keys()].reverse()];
   let k = 0;
@@ -433,10 +460,12 @@ function setUpTrain(): void {
   });
   const images = $<HTMLInputElement>('images');
   const loadImages = () => {
-    if (!images.files) return;
+    // Changing the size or the grayscale box before any file is picked has nothing to load yet.
+    if (!images.files || images.files.length === 0) return;
     void userImages(Array.from(images.files), num('image-size'), $<HTMLInputElement>('grayscale').checked)
       .then((data) => {
         userData = data;
+        status('');
         $('images-count').textContent = `${data.images.length / data.shape.reduce((a, b) => a * b)} images at ${data.shape.join('×')}`;
       })
       .catch(fail);

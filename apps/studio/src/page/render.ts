@@ -1,14 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { toImageGrid } from '@gankit/core';
+import { setTruncationPsi } from '@gankit/models';
 import type { ExtraInput } from './generator';
 import type { LatentBatch } from './sampling';
 
 /** Rows per generator call, to bound memory on big grids. */
 const CHUNK = 64;
 
-/** Runs the generator (inference mode) on a latent batch: images [n, H, W, C] in [-1, 1]. The caller disposes it. */
-export function generateImages(model: tfl.LayersModel, gen: { latentDim: number; extras: ExtraInput[] }, batch: LatentBatch): tf.Tensor4D {
+/**
+ * Runs the generator (inference mode) on a latent batch: images [n, H, W, C] in [-1, 1]. The caller disposes it.
+ * `psi` is StyleGAN2's ψ-truncation toward the tracked mean w (as `gankit-eval --truncation`), set for this call only.
+ */
+export function generateImages(model: tfl.LayersModel, gen: { latentDim: number; extras: ExtraInput[] }, batch: LatentBatch, psi?: number): tf.Tensor4D {
+  const previous = psi === undefined ? undefined : setTruncationPsi(model, psi);
+  try {
+    return predictChunks(model, gen, batch);
+  } finally {
+    if (previous !== undefined) setTruncationPsi(model, previous);
+  }
+}
+
+function predictChunks(model: tfl.LayersModel, gen: { latentDim: number; extras: ExtraInput[] }, batch: LatentBatch): tf.Tensor4D {
   const parts: tf.Tensor[] = [];
   for (let start = 0; start < batch.n; start += CHUNK) {
     const n = Math.min(CHUNK, batch.n - start);

@@ -1,15 +1,5 @@
-import { createRng } from '@gankit/core';
+import { sampleLatents } from '@gankit/models';
 import type { ExtraInput, OpenGenerator } from './generator';
-
-/**
- * Samples are drawn in chunks of this many, each chunk from its own seeded RNG, exactly as `gankit-eval sample`
- * does (apps/eval/src/inputs.ts): sample i of seed S is the same image in the page and in Node.
- */
-const GENERATOR_CHUNK = 256;
-
-function chunkSeed(seed: number, chunk: number): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(chunk + 1, 0x85ebca6b)) >>> 0;
-}
 
 /** How labels are drawn: uniformly at random (gankit-eval's default) or cycling 0…K−1. */
 export type LabelMode = 'uniform' | 'per-class';
@@ -22,37 +12,15 @@ export interface LatentBatch {
 }
 
 /**
- * z ~ N(0, I) with gankit's seeded RNG, labels uniform in [0, K), continuous codes ~ U(−1, 1), as gankit-eval draws
- * them. `truncation` T (Brock et al. 2019, BigGAN's truncation trick on z): every component with |z| > T is redrawn;
- * T = 0 is the limit, z = 0 (the mean latent).
+ * Samples [0, n) of `seed`, drawn by @gankit/models' `sampleLatents`, the sampler `gankit-eval sample` uses: sample i
+ * of seed S is the same image in the page and in Node. `truncation` is z-truncation's threshold t for generators
+ * without a mapping network (t = 0 is the mean latent); for StyleGAN2 (ψ-truncation, applied to w when the
+ * generator runs) z is drawn untruncated.
  */
-export function drawLatents(gen: Pick<OpenGenerator, 'latentDim' | 'extras'>, n: number, seed: number, options: { labels?: LabelMode; truncation?: number } = {}): LatentBatch {
-  const { latentDim, extras } = gen;
-  const z = new Float32Array(n * latentDim);
-  const extraData = extras.map((e) => new Float32Array(n * width(e)));
-  const t = options.truncation;
-  for (let chunk = 0; chunk * GENERATOR_CHUNK < n; chunk++) {
-    const rng = createRng(chunkSeed(seed, chunk));
-    const first = chunk * GENERATOR_CHUNK;
-    const zc = new Float32Array(GENERATOR_CHUNK * latentDim);
-    for (let i = 0; i < zc.length; i++) {
-      let v = rng.normal();
-      if (t !== undefined) {
-        if (t <= 0) v = 0;
-        else while (Math.abs(v) > t) v = rng.normal();
-      }
-      zc[i] = v;
-    }
-    const ec = extras.map((e) =>
-      e.kind === 'continuous'
-        ? rng.uniformArray(GENERATOR_CHUNK * e.dim, -1, 1)
-        : Float32Array.from({ length: GENERATOR_CHUNK }, (_, i) => (options.labels === 'per-class' ? (first + i) % e.numClasses : rng.int(e.numClasses))),
-    );
-    const to = Math.min(n, first + GENERATOR_CHUNK);
-    z.set(zc.subarray(0, (to - first) * latentDim), first * latentDim);
-    extras.forEach((e, k) => extraData[k]!.set(ec[k]!.subarray(0, (to - first) * width(e)), first * width(e)));
-  }
-  return { n, z, extras: extraData };
+export function drawLatents(gen: Pick<OpenGenerator, 'latentDim' | 'extras' | 'truncation'>, n: number, seed: number, options: { labels?: LabelMode; truncation?: number } = {}): LatentBatch {
+  const zTruncation = gen.truncation === 'z' ? options.truncation : undefined;
+  const { z, extras } = sampleLatents(gen, 0, n, { seed, ...(options.labels ? { labels: options.labels } : {}), ...(zTruncation !== undefined ? { zTruncation } : {}) });
+  return { n, z, extras };
 }
 
 function width(e: ExtraInput): number {
