@@ -31,3 +31,4 @@ export { ARCHITECTURES, createGan, type StyleGan2Parts, type Architecture, type 
 export { countTrainableParams } from './params';
 export { cloneModel } from './clone';
 export { mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind } from './truncation';
+export { styleGan2Parts } from './stylegan2-parts';
