@@ -88,7 +88,7 @@ const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split
 const last = metrics.at(-1);
 
 const lines = [
-  `## stylegan2: a small StyleGAN2 learns MNIST (${doneSteps} steps of batch ${config.training.batchSize}); MNIST FID of ${num} samples vs ${num} test digits`,
+  `## stylegan2${lr ? ` (lr ${lr})` : ''}: does a small StyleGAN2 learn MNIST? (${doneSteps} steps of batch ${config.training.batchSize}); MNIST FID of ${num} samples vs ${num} test digits`,
   '',
   `\`${lr ? `SG2_LR=${lr} ` : ''}node bench/stylegan2/run.mjs\` (${lr ? `Adam lr ${lr} for G and D instead of the config's 0.0025; ` : ''}${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}). Training: \`node apps/trainer/dist/cli.js ${trainArgs.map((a) => (a === runDir ? 'RUN' : a)).join(' ')}\` (wasm, ${threads} conv thread${threads === 1 ? '' : 's'}): ${doneSteps} steps in ${wallSeconds} s wall / ${cpuSeconds} s CPU. Each FID: \`node apps/eval/dist/cli.js fid mnist:test GEN --extractor mnist --num ${num}\` (the bundled MNIST classifier's features; a seeded subset of ${num} test digits against ${num} samples). Lower is better.`,
   '',
