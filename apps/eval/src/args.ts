@@ -47,6 +47,8 @@ export interface EvalOptions {
   k: number;
   dcK: number;
   epsilon: number;
+  /** `ppl --space`: the latent space paths are drawn in; undefined = w for generators with a mapping network (stylegan2), else z. */
+  space: 'z' | 'w' | undefined;
   progress: boolean;
 }
 
@@ -106,6 +108,8 @@ Options (pytorch-fid's names where it has them):
   --kid-subsets N      KID subsets (default 100)   --kid-subset-size N (default 1000)
   --k N                k for precision/recall (default 3)   --dc-k N   k for density/coverage (default 5)
   --epsilon E          PPL step (default 1e-4)
+  --space z|w          PPL paths: slerp in z, or lerp between mapped w's (stylegan2 only); default w for
+                       stylegan2 generators, z otherwise
   --cache DIR          reference-statistics cache (default $GANKIT_CACHE_DIR or ~/.cache/gankit/eval)
   --no-cache           do not read or write the cache
   --save-stats         \`fid --save-stats A OUT\`: write pytorch-fid statistics of A to OUT (refuses an existing OUT)
@@ -187,6 +191,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
         k: { type: 'string' },
         'dc-k': { type: 'string' },
         epsilon: { type: 'string' },
+        space: { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'save-stats': { type: 'boolean' },
@@ -232,6 +237,8 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
   if (truncation !== undefined && !(truncation >= 0 && Number.isFinite(truncation))) throw usageError(`--truncation must be a number ≥ 0 (ψ for stylegan2 generators, a z threshold for the others), got "${v.truncation}"`);
   const epsilon = v.epsilon === undefined ? 1e-4 : Number(v.epsilon);
   if (!(epsilon > 0)) throw usageError(`--epsilon must be a positive number, got "${v.epsilon}"`);
+  if (v.space !== undefined && command !== 'ppl') throw usageError('--space goes with `ppl` (ppl GEN --space z|w)');
+  const space = v.space === undefined ? undefined : oneOf('space', v.space, ['z', 'w'] as const, 'z');
   const backend = deviceBackend(v.device) ?? oneOf('backend', v.backend, ['auto', 'gpu', 'tensorflow', 'wasm', 'cpu'] as const, 'auto');
   return {
     kind: 'run',
@@ -265,6 +272,7 @@ export function parseEvalArgs(argv: string[]): ParsedArgs {
       k: positiveInt('k', v.k, 3),
       dcK: positiveInt('dc-k', v['dc-k'], 5),
       epsilon,
+      space,
       progress: !(v['no-progress'] ?? false),
     },
   };

@@ -1,6 +1,7 @@
 import { GanKitError } from '@gankit/core';
 import { classificationAccuracyScore, perceptualPathLength, squaredFeatureDistance, type FeatureExtractor, type FeatureMatrix } from '@gankit/metrics';
 import * as tf from '@tensorflow/tfjs-core';
+import { styleGan2Parts } from '@gankit/models';
 import type { EvalOptions } from './args';
 import type { EvaluateHooks } from './evaluate';
 import { findGenerator, generatorInputs, loadGenerator, type ImageInput } from './inputs';
@@ -9,18 +10,27 @@ import type { MetricRow } from './report';
 const DEFAULT_PPL_SAMPLES = 10_000;
 
 /**
- * PPL of a generator in z (slerp; also for stylegan2 generators: the CLI does not sample their w space), with
- * d = squared Euclidean distance of the extractor's features of the two images (not LPIPS-VGG, which gankit does
- * not ship). Labels and InfoGAN codes are held fixed along each path.
+ * PPL of a generator (Karras et al. 2019, "Perceptual path length"), with d = squared Euclidean distance of the
+ * extractor's features of the two images (not LPIPS-VGG, which gankit does not ship). `options.space`: `w` lerps
+ * between mapped latents w = f(z) and runs the synthesis network on them (generators with a mapping network,
+ * stylegan2; the default there), `z` slerps between latents (the default otherwise). Labels and InfoGAN codes are
+ * held fixed along each path. `--space w` on a generator without a mapping network is `INVALID_ARGUMENT` (exit 2).
  */
 export async function pplReport(spec: string, extractor: FeatureExtractor, options: EvalOptions): Promise<{ rows: MetricRow[]; notes: string[] }> {
   const modelDir = await findGenerator(spec);
   if (!modelDir) throw new GanKitError('INVALID_ARGUMENT', `\`ppl\` needs a generator (run folder or exported model.json), got "${spec}"`, { path: spec });
   const handle = await loadGenerator(modelDir);
   try {
+    const space = options.space ?? (handle.truncation === 'psi' ? 'w' : 'z');
+    if (space === 'w' && handle.truncation !== 'psi') {
+      throw new GanKitError('INVALID_ARGUMENT', `--space w needs a generator with a mapping network (stylegan2); ${spec} has none: use --space z (see gankit-eval --help)`, { path: spec });
+    }
     const { latentDim, extras } = handle.signature;
+    const parts = space === 'w' ? styleGan2Parts(handle.model) : undefined;
+    const flat = parts ? parts.numWs * parts.wDim : 0;
     const result = await perceptualPathLength({
       latentDim,
+      space,
       num: options.num ?? DEFAULT_PPL_SAMPLES,
       epsilon: options.epsilon,
       seed: options.seed,
@@ -31,16 +41,22 @@ export async function pplReport(spec: string, extractor: FeatureExtractor, optio
         const inputs = [z, ...extras.map((e, k) => tf.tensor2d(drawn.extras[k]!, [n, e.kind === 'labels' ? 1 : e.dim]))];
         return handle.model.predict(inputs.length === 1 ? z : inputs) as tf.Tensor4D;
       },
+      // ws [B, numWs, wDim] flattened to rows for the lerp (at inference every style row is the same w).
+      ...(parts && {
+        mapping: (z: tf.Tensor2D) => tf.reshape<tf.Rank.R2>(parts.mapping.predict(z) as tf.Tensor, [z.shape[0], flat]),
+        synthesis: (w: tf.Tensor2D) => parts.synthesis.predict(tf.reshape(w, [w.shape[0], parts.numWs, parts.wDim])) as tf.Tensor4D,
+      }),
       distance: async (a, b) => {
         const fa = await extractor.extract(a);
         const fb = await extractor.extract(b);
         return squaredFeatureDistance(fa.features, fb.features, extractor.featureDim);
       },
     });
+    const path = space === 'w' ? 'PPL in w (lerp between mapped latents w = f(z), synthesis network on them)' : 'PPL in z (slerp)';
     return {
       rows: [{ metric: 'PPL', value: result.ppl }],
       notes: [
-        `PPL in z (slerp), ε = ${options.epsilon}, ${result.distances.length} paths (${result.kept} within the 1st–99th percentiles); distance = squared L2 of ${extractor.name} features, not LPIPS-VGG: compare only with PPLs measured the same way`,
+        `${path}, ε = ${options.epsilon}, ${result.distances.length} paths (${result.kept} within the 1st–99th percentiles); distance = squared L2 of ${extractor.name} features, not LPIPS-VGG: compare only with PPLs measured the same way`,
       ],
     };
   } finally {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { GanKitError, parseArgsError } from '@gankit/core';
 import { describeFailure } from './cli-errors';
 import { listPresets, resolveConfig, type ConfigOverrides } from './config';
@@ -33,7 +37,8 @@ Options:
 
 Outputs in the run folder: config.json, metrics.jsonl, samples/step-N.png, checkpoints/step-N/,
 tensorboard/ (event files), report.html, generator/ (the final generator, loadable with tf.loadLayersModel).
-Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a checkpoint and exits with 130 / 143.`;
+Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a checkpoint and exits with 130 / 143;
+a second one stops at once (the last complete checkpoint is kept).`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -128,17 +133,32 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Training runs in a child process: a step is synchronous TF.js work that keeps this thread's event loop (and so
+  // every signal handler) waiting until it ends, however long that takes on a loaded machine. The parent only waits,
+  // so it sees a second signal at once and stops the child there.
+  if (process.env[SUPERVISOR_FD_ENV] === undefined) return supervise(process.argv.slice(2));
+
   const reporter = ProgressReporter.auto(values.json);
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: stop now
+  const stop = (sig: NodeJS.Signals) => {
+    if (signalled) return;
     signalled = sig;
     reporter.info(`${sig}: finishing the current step and writing a checkpoint (send it again to quit at once)`);
     controller.abort(sig);
   };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal sent to this process: stop now
+    stop(sig);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The supervisor forwards a signal it got as a message (a Ctrl-C reaches both processes: it counts once).
+  process.on('message', (message: { stop?: NodeJS.Signals }) => {
+    if (message.stop === 'SIGINT' || message.stop === 'SIGTERM') stop(message.stop);
+  });
+  process.channel?.unref();
+  watchSupervisor(Number(process.env[SUPERVISOR_FD_ENV]));
 
   const result = await train(config, {
     out,
@@ -161,6 +181,63 @@ async function main(argv: string[]): Promise<number> {
     { event: 'done', ...result },
   );
   return 0;
+}
+
+/** The environment variable that marks the training child and names the pipe whose end means its supervisor is gone. */
+const SUPERVISOR_FD_ENV = 'GANKIT_TRAIN_SUPERVISOR_FD';
+
+/**
+ * Runs this CLI again as a child process that trains, and relays signals: the first SIGINT/SIGTERM is sent on as a
+ * message (finish the step, checkpoint, exit 130/143); a second one kills the child at once (SIGKILL: checkpoints are
+ * written atomically, so the last complete one is intact) and exits 130/143. Resolves with the child's exit code.
+ */
+function supervise(argv: string[]): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
+    env: { ...process.env, [SUPERVISOR_FD_ENV]: '4' },
+  });
+  let first: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (first === undefined) {
+      first = sig;
+      if (child.connected) child.send({ stop: sig });
+      return;
+    }
+    child.kill('SIGKILL');
+    process.stderr.write(`gankit-train: ${sig} again: stopped at once; the last complete checkpoint is kept\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
+
+/**
+ * In the training child: a worker thread (the main thread may be inside a long step) watches the pipe the
+ * supervisor holds open and kills this process when it closes, so a supervisor killed with SIGKILL leaves no
+ * training process behind.
+ */
+function watchSupervisor(fd: number): void {
+  if (!Number.isInteger(fd) || fd < 3) return;
+  // Set when this process exits on its own, so that the pipe closing at exit is not taken for a lost supervisor.
+  const exiting = new Int32Array(new SharedArrayBuffer(4));
+  const source = `
+    const { Socket } = require('node:net');
+    const { workerData } = require('node:worker_threads');
+    const die = () => {
+      if (Atomics.load(workerData, 0) === 0) process.kill(process.pid, 'SIGKILL');
+    };
+    const pipe = new Socket({ fd: ${fd}, readable: true, writable: false });
+    pipe.on('data', () => undefined);
+    pipe.on('end', die);
+    pipe.on('close', die);
+    pipe.on('error', die);
+  `;
+  process.on('exit', () => Atomics.store(exiting, 0, 1));
+  new Worker(source, { eval: true, workerData: exiting }).unref();
 }
 
 main(process.argv.slice(2)).then(

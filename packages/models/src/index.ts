@@ -32,3 +32,4 @@ export { countTrainableParams } from './params';
 export { cloneModel } from './clone';
 export { mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind } from './truncation';
 export { LATENT_CHUNK, sampleLatents, type LatentExtra, type LatentOptions, type LatentSignature, type Latents } from './latents';
+export { styleGan2Parts } from './stylegan2-parts';

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@gankit/core';
 import { initBackend } from '@gankit/backend-wasm';
-import { createGan, mappingNetworks, setTruncationPsi, truncatedNormalArray, truncationKind, type Gan } from './index';
+import { GanKitError } from '@gankit/core';
+import { cloneModel, createGan, mappingNetworks, setTruncationPsi, styleGan2Parts, truncatedNormalArray, truncationKind, type Gan } from './index';
 import { disposeGan } from './test-utils';
 import { referencePython } from '../../../testing/python';
 
@@ -44,6 +45,47 @@ describe('stylegan2 generator behaviour', () => {
       expect(parts.synthesis.trainableWeights.length + mappingNetworks(gan.generator)[0]!.trainableWeights.length).toBe(gan.generator.trainableWeights.length);
       disposeGan(gan);
     }
+  });
+
+  it('styleGan2Parts splits a saved and reloaded generator into the same mapping and synthesis as createGan\'s, and the reload still frees every weight', async () => {
+    const gan = createGan({ ...tiny, imageShape: [28, 28, 1], seed: 3 });
+    const built = gan.styleGan2!;
+    // Non-zero noise strengths, so the synthesis view must also reach the fixed noise inputs.
+    for (const layer of gan.generator.layers) {
+      const index = layer.weights.findIndex((w) => w.name.includes('/noise_strength'));
+      if (index >= 0) layer.setWeights(layer.getWeights().map((w, i) => (i === index ? tf.onesLike(w) : w)));
+    }
+    const before = tf.memory().numTensors;
+    const loaded = await cloneModel(gan.generator);
+    const parts = styleGan2Parts(loaded);
+    expect([parts.numWs, parts.wDim]).toEqual([built.numWs, built.wDim]);
+    tf.tidy(() => {
+      const z = tf.randomNormal([3, 6], 0, 1, 'float32', 7);
+      // A different style per layer, so every ModulatedConv2D's styleIndex is exercised.
+      const ws = tf.randomNormal([3, built.numWs, built.wDim], 0, 1, 'float32', 8);
+      expect(values(parts.mapping.predict(z) as tf.Tensor)).toEqual(values(built.mapping.predict(z) as tf.Tensor));
+      expect(values(parts.synthesis.predict(ws) as tf.Tensor)).toEqual(values(built.synthesis.predict(ws) as tf.Tensor));
+      expect(values(parts.synthesis.predict(parts.mapping.predict(z) as tf.Tensor) as tf.Tensor)).toEqual(values(loaded.predict(z) as tf.Tensor));
+    });
+    // The createGan generator gives the same halves too.
+    const again = styleGan2Parts(gan.generator);
+    tf.tidy(() => {
+      const ws = tf.randomNormal([2, built.numWs, built.wDim], 0, 1, 'float32', 9);
+      expect(values(again.synthesis.predict(ws) as tf.Tensor)).toEqual(values(built.synthesis.predict(ws) as tf.Tensor));
+    });
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    disposeGan(gan);
+    const dcgan = createGan({ architecture: 'dcgan', imageShape: [28, 28, 1], width: 4, latentDim: 6, seed: 1 });
+    let caught: unknown;
+    try {
+      styleGan2Parts(dcgan.generator);
+    } catch (error) {
+      caught = error;
+    }
+    expect(GanKitError.isInstance(caught) && caught.code).toBe('INVALID_ARGUMENT');
+    expect((caught as Error).message).toMatch(/has no mapping network/);
+    disposeGan(dcgan);
   });
 
   it('training calls draw fresh, seeded noise: two calls differ, the same seed repeats them, and restoring the saved counters repeats a call', () => {
