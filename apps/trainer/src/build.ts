@@ -6,7 +6,7 @@ import { createPipeline, limitSource, type ImageSource, type Pipeline, type Pipe
 import { cifar10, fashionMnist, idxSource, imageFolder, mnist } from '@gankit/data/node';
 import { PathLengthRegularizer, auxiliaryClassifierLoss, getLoss, type LossName, type LossOptionsByName } from '@gankit/losses';
 import { createGan, type CreateGanOptions, type Gan } from '@gankit/models';
-import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, lazyRegularizationFactor, lazyRegularizedAdam, rmsprop, sgd } from '@gankit/optimizers';
+import { ExponentialMovingAverage, ScheduledOptimizer, adam, createSchedule, rmsprop, sgd } from '@gankit/optimizers';
 import { computeMetrics, type FeatureStats, type ImageBatch } from '@gankit/metrics';
 import { mnistClassifier } from '@gankit/metrics/node';
 import { createAugmenter } from '@gankit/augment';
@@ -72,22 +72,11 @@ function lossOptions(config: TrainConfig, rng: Rng): LossOptionsByName[LossName]
   return {};
 }
 
-/**
- * The lazy-regularization interval of each network: D's is R1's `r1Every` (when R1 is on), G's the path length's
- * `pathLengthEvery` (when it is on); 1 where nothing is lazy or `regularizers.lazyCorrection` is false.
- */
-export function lazyIntervals(config: TrainConfig): { generator: number; discriminator: number } {
-  const reg = config.regularizers;
-  if (!reg.lazyCorrection) return { generator: 1, discriminator: 1 };
-  return { generator: reg.pathLength > 0 ? reg.pathLengthEvery : 1, discriminator: reg.r1 > 0 ? reg.r1Every : 1 };
-}
-
-/** The optimiser of a config; Adam's β₁, β₂ get StyleGAN2's lazy-regularization correction β^c for `interval` > 1. */
-function createOptimizer(o: OptimizerConfig, interval: number): tf.Optimizer {
+function createOptimizer(o: OptimizerConfig): tf.Optimizer {
   const common = { learningRate: o.learningRate, ...(o.epsilon !== undefined && { epsilon: o.epsilon }) };
   switch (o.name) {
     case 'adam':
-      return adam(lazyRegularizedAdam({ ...common, exact: o.exact, ...(o.beta1 !== undefined && { beta1: o.beta1 }), ...(o.beta2 !== undefined && { beta2: o.beta2 }) }, interval));
+      return adam({ ...common, exact: o.exact, ...(o.beta1 !== undefined && { beta1: o.beta1 }), ...(o.beta2 !== undefined && { beta2: o.beta2 }) });
     case 'rmsprop':
       return rmsprop({ ...common, exact: o.exact, ...(o.decay !== undefined && { decay: o.decay }), ...(o.momentum !== undefined && { momentum: o.momentum }) });
     case 'sgd':
@@ -97,11 +86,9 @@ function createOptimizer(o: OptimizerConfig, interval: number): tf.Optimizer {
 
 /**
  * The optimiser wrapped in its learning-rate schedule. Schedules are written in generator steps; the D optimiser
- * updates `updatesPerStep` (n_critic) times per step, so its schedule is read at update / n_critic. A lazily
- * regularised network (`interval` k > 1) has every scheduled rate multiplied by c = k/(k+1) and Adam's β raised to
- * c (Karras et al. 2020, Appendix B), so configs hold the paper's uncorrected values.
+ * updates `updatesPerStep` (n_critic) times per step, so its schedule is read at update / n_critic.
  */
-function scheduledOptimizer(o: OptimizerConfig, totalSteps: number, updatesPerStep: number, interval: number): ScheduledOptimizer {
+function scheduledOptimizer(o: OptimizerConfig, totalSteps: number, updatesPerStep: number): ScheduledOptimizer {
   const s = o.schedule;
   const warmup = s?.warmupSteps !== undefined ? { warmupSteps: s.warmupSteps } : {};
   const lr = o.learningRate;
@@ -118,9 +105,7 @@ function scheduledOptimizer(o: OptimizerConfig, totalSteps: number, updatesPerSt
         return createSchedule({ type: 'step', learningRate: lr, stepSize: s.stepSize, gamma: s.gamma, ...warmup });
     }
   })();
-  const c = lazyRegularizationFactor(interval);
-  const corrected = c === 1 ? schedule : (update: number) => c * schedule(update);
-  return new ScheduledOptimizer(createOptimizer(o, interval), updatesPerStep === 1 ? corrected : (update) => corrected(Math.floor(update / updatesPerStep)));
+  return new ScheduledOptimizer(createOptimizer(o), updatesPerStep === 1 ? schedule : (update) => schedule(Math.floor(update / updatesPerStep)));
 }
 
 /** Rows per extractor call when scoring. */
@@ -229,9 +214,8 @@ export async function buildComponents(config: TrainConfig): Promise<Components> 
         ? new ExponentialMovingAverage(emaVariables(), { decay: t.emaDecay, startStep: t.emaStart })
         : undefined;
   const evaluator = config.logging.metric === 'mnist-fid' ? await mnistEvaluator(source.shape) : undefined;
-  const lazy = lazyIntervals(config);
-  const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1, lazy.generator);
-  const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic, lazy.discriminator);
+  const gOptimizer = scheduledOptimizer(config.optimizers.generator, t.steps, 1);
+  const dOptimizer = scheduledOptimizer(config.optimizers.discriminator, t.steps, t.nCritic);
   const rngRoot = createRng(config.seed);
   const rngs: RunRngs = { latent: rngRoot.fork(), penalty: rngRoot.fork(), labels: rngRoot.fork(), augment: rngRoot.fork(), ...((config.loss.flipProbability ?? 0) > 0 && { loss: lossRng }) };
   const augmenter = config.augment ? createAugmenter(config.augment, rngs.augment) : undefined;

@@ -144,11 +144,6 @@ const regularizersSchema = z.strictObject({
   pathLengthDecay: z.number().min(0).max(1).default(0.01),
   /** Path-length regularisation runs on the first batchSize / k latents of the G step (the paper's 2). */
   pathLengthBatchShrink: positiveInt.default(2),
-  /**
-   * StyleGAN2's correction for lazy regularisation (Karras et al. 2020, App. B): a network regularised every k > 1
-   * steps (D: r1Every, G: pathLengthEvery) trains with learning rate × c and Adam β^c, c = k/(k+1).
-   */
-  lazyCorrection: z.boolean().default(true),
   /** WGAN weight clipping to [-c, c] after each D step (0 = off). */
   clipWeights: z.number().nonnegative().default(0),
   /** Clip each network's gradients to this global norm (0 = off). */

@@ -16,4 +16,3 @@ export {
 } from './schedules';
 export { ExponentialMovingAverage, type EmaOptions, type EmaState } from './ema';
 export { clipWeights, clipByGlobalNorm, type ClippedGradients } from './clipping';
-export { lazyRegularizationFactor, lazyRegularizedAdam } from './lazy-regularization';

@@ -78,15 +78,12 @@ function exactness(value: Exactness | undefined): Exactness {
   return exact;
 }
 
-/** The defaults of the `adam` preset: the seed's lr 2e-4, β = (0.5, 0.999), ε = 1e-8. */
-export const ADAM_DEFAULTS = Object.freeze({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
-
 /** Adam (Kingma & Ba 2015) with the seed's defaults: lr 2e-4, β = (0.5, 0.999), ε = 1e-8. */
 export function adam(options: AdamOptions = {}): tf.Optimizer {
-  const learningRate = positive(options.learningRate ?? ADAM_DEFAULTS.learningRate, 'adam learningRate');
-  const beta1 = inUnitInterval(options.beta1 ?? ADAM_DEFAULTS.beta1, 'adam beta1');
-  const beta2 = inUnitInterval(options.beta2 ?? ADAM_DEFAULTS.beta2, 'adam beta2');
-  const epsilon = positive(options.epsilon ?? ADAM_DEFAULTS.epsilon, 'adam epsilon');
+  const learningRate = positive(options.learningRate ?? 2e-4, 'adam learningRate');
+  const beta1 = inUnitInterval(options.beta1 ?? 0.5, 'adam beta1');
+  const beta2 = inUnitInterval(options.beta2 ?? 0.999, 'adam beta2');
+  const epsilon = positive(options.epsilon ?? 1e-8, 'adam epsilon');
   const weightDecay = options.weightDecay ?? 0;
   if (exactness(options.exact) === 'pytorch') return new PyTorchAdamOptimizer({ learningRate, beta1, beta2, epsilon, weightDecay });
   if (weightDecay !== 0) throw new GanKitError('INVALID_ARGUMENT', 'adam weightDecay needs exact: "pytorch" (tf.train.adam has no weight decay)');
