@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/stylegan2: does gankit's StyleGAN2 learn? A short run of a small StyleGAN2 on MNIST 28×28 (the
-// stylegan2-32 preset's recipe — non-saturating loss, lazy R1 γ 0.01 every 16 D steps with the automatic Adam
-// correction, lr 0.0025, β = (0, 0.99), EMA half-life with ramp-up 0.05 — at width 16, z = w = 32, 2 mapping layers,
+// stylegan2-32 preset's recipe — non-saturating loss, lazy R1 γ 0.01 every 16 D steps,
+// lr 0.0025, β = (0, 0.99), EMA half-life with ramp-up 0.05 — at width 16, z = w = 32, 2 mapping layers,
 // batch 16, 600 steps; config: bench/stylegan2/mnist-stylegan2.json), trained by gankit-train on wasm, then scored by
 // `gankit-eval fid mnist:test GEN --extractor mnist --num N` for three generators: the untrained one (createGan with
 // the run's options and seed: the trainer's step-0 weights), the trained raw generator (the last checkpoint's
@@ -98,7 +98,7 @@ const lines = [
   `| trained, raw weights (checkpoint step ${lastStep}) | ${scores.raw.toFixed(2)} |`,
   `| trained, EMA weights (the run's exported generator) | ${scores.ema.toFixed(2)} |`,
   '',
-  `Model: stylegan2 28×28×1, width ${m.width}, z = w = ${m.latentDim}, ${m.mappingLayers} mapping layers (G ${params.generator.toLocaleString('en-US')} / D ${params.discriminator.toLocaleString('en-US')} weights); last logged losses: d_loss ${last.d_loss.toFixed(3)}, g_loss ${last.g_loss.toFixed(3)}; lr_d ${last.lr_d} (the rate × 16/17, the lazy-R1 correction), lr_g ${last.lr_g}.`,
+  `Model: stylegan2 28×28×1, width ${m.width}, z = w = ${m.latentDim}, ${m.mappingLayers} mapping layers (G ${params.generator.toLocaleString('en-US')} / D ${params.discriminator.toLocaleString('en-US')} weights); last logged losses: d_loss ${last.d_loss.toFixed(3)}, g_loss ${last.g_loss.toFixed(3)}; lr_d ${last.lr_d}, lr_g ${last.lr_g}.`,
   '',
   `Machine load (\`uptime\`): before training: ${uptimeBefore}; after training: ${uptimeAfterTraining}; at the end: ${uptimeEnd}.`,
   '',
