@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// bench/augment/curve.mjs: one bench/augment run with its curves, for choosing the bench's setup. It trains one variant
-// of the bench (the mnist-1k-diffaug / mnist-1k-ada presets, as run.mjs configures them, EMA as in the preset) with
+// bench/augment/_curve.mjs (the leading _ keeps `pnpm bench` from running it): one bench/augment run with its
+// curves, for choosing the bench's setup. It trains one variant of the bench (the mnist-1k-diffaug / mnist-1k-ada presets, as run.mjs configures them, EMA as in the preset) with
 // gankit-train on wasm (1 conv thread) and prints, every X_EVAL steps, the MNIST FID of X_EVALN samples of the (EMA)
 // generator against the 10k test digits (fewer samples than the bench's 5k, so these FIDs read higher), and at the end
 // r_t = E[sign(D(x_real))] averaged over windows of 500 steps and ADA's p every 500 steps. Appends that summary line to
 // /tmp/augx/summary.txt. Needs `pnpm build` first.
 // Env: X_VARIANT none|diffaugment|ada (default none), X_STEPS (4000), X_SEED (0), X_LIMIT (1000; 60000 = the full
 // training set), X_EVAL (1000), X_EVALN (2000), X_PATCH (JSON merged into the config; null deletes a key), X_TAG.
-// Example: X_VARIANT=diffaugment X_STEPS=6000 node bench/augment/curve.mjs
+// Example: X_VARIANT=diffaugment X_STEPS=6000 node bench/augment/_curve.mjs
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig, train } from '@gankit/trainer';
