@@ -7,13 +7,13 @@
 // controller), plus a PyTorch twin of the DiffAugment run (dcgan_mnist_diffaugment.py: the same architecture, loss,
 // optimiser and EMA with its own DiffAugment written from the paper, 1 thread) on the same subset. Each run is scored by
 // gankit's MNIST FID (bundled classifier) of 5,000 samples (of the EMA generator) against the 10k MNIST test digits.
-// The same steps on the full 60k digits, with ADA and without augmentation, show ADA's p and the overfitting heuristic
-// r_t = E[sign(D(x_real))] when D cannot memorise its data.
+// The same steps on the full 60k digits with ADA (and without augmentation, AUG_FULL=ada,none) show ADA's p and the
+// overfitting heuristic r_t = E[sign(D(x_real))] when D cannot memorise its data.
 // Writes bench/results/augment.md. Needs `pnpm build` first (pnpm bench does it): `node bench/augment/run.mjs`.
 // Every run is its own child process (1 conv thread, or 1 PyTorch thread); AUG_WORKERS (default 2) run at a time.
 // Env: AUG_STEPS (default: the preset's training.steps), AUG_SEEDS (default "0,1"), AUG_SAMPLES (default 5000),
-//      AUG_LIMIT (default 1000), AUG_FULL_STEPS (default AUG_STEPS: the 60k runs), AUG_FULL (default "ada,none": the
-//      variants run on 60k; "" for none), AUG_EMA (default: the preset's emaDecay; 0 turns the EMA off on both sides),
+//      AUG_LIMIT (default 1000), AUG_FULL_STEPS (default AUG_STEPS: the 60k runs), AUG_FULL (default "ada": the variants run on 60k;
+//      "ada,none" adds the unaugmented one, "" runs none), AUG_EMA (default: the preset's emaDecay; 0 turns the EMA off on both sides),
 //      AUG_BACKEND (default wasm), AUG_WORKERS (default 2).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ const seeds = (process.env.AUG_SEEDS ?? '0,1').split(',').map(Number);
 const samples = Number(process.env.AUG_SAMPLES ?? 5000);
 const limit = Number(process.env.AUG_LIMIT ?? 1000);
 const fullSteps = Number(process.env.AUG_FULL_STEPS ?? steps);
-const fullVariants = (process.env.AUG_FULL ?? 'ada,none').split(',').filter(Boolean);
+const fullVariants = (process.env.AUG_FULL ?? 'ada').split(',').filter(Boolean);
 const emaDecay = Number(process.env.AUG_EMA ?? preset.training.emaDecay);
 const emaStart = emaDecay > 0 ? preset.training.emaStart : 0;
 const workers = Number(process.env.AUG_WORKERS ?? 2);
