@@ -7,10 +7,14 @@ here is written from the paper (Zhao et al., "Differentiable Augmentation for Da
 2020), per image: brightness x + U[-0.5, 0.5); saturation (x - mean over channels) * U[0, 2) + mean; contrast
 (x - mean over C, H, W) * U[0.5, 1.5) + mean; translation by integers in [-round(H/8), round(H/8)] with zero padding;
 cutout of a square of side round(H/2) centred anywhere in the image. Loss: BCE with logits (the seed's L_D,
-non-saturating L_G); Adam (0.5, 0.999). Samples are drawn with G in eval mode and saved as uint8 .npy.
+non-saturating L_G); Adam (--beta1, --beta2, eps 1e-8; --lr for G, --d-lr for D). With --ema-decay d > 0, G's
+parameters (not its batch-norm running statistics, which stay the training G's) are averaged as gankit-train's
+training.emaDecay/emaStart do: after every step, the shadow copies the weights for the first --ema-start steps, then
+shadow <- d*shadow + (1 - d)*weight; samples come from the averaged weights. Samples are drawn with G in eval mode and saved as uint8 .npy.
 
 /usr/bin/python3 bench/augment/dcgan_mnist_diffaugment.py --mnist-dir DIR --indices subset.json --steps 2000 \
-    --seed 0 --generator-width 12 --discriminator-width 24 --latent 64 --batch-size 32 --lr 5e-4 --policy color,translation,cutout --out s.npy
+    --seed 0 --generator-width 12 --discriminator-width 24 --latent 64 --batch-size 32 --lr 5e-4 --policy color,translation,cutout \
+    --ema-decay 0.998 --ema-start 400 --out s.npy
 """
 import argparse
 import json
@@ -78,10 +82,15 @@ def main():
     p.add_argument('--latent', type=int, default=64)
     p.add_argument('--generator-width', type=int, default=12)
     p.add_argument('--discriminator-width', type=int, default=24)
-    p.add_argument('--lr', type=float, default=5e-4)
+    p.add_argument('--lr', type=float, default=5e-4, help="G's Adam learning rate (and D's unless --d-lr)")
+    p.add_argument('--d-lr', type=float, default=None)
+    p.add_argument('--beta1', type=float, default=0.5)
+    p.add_argument('--beta2', type=float, default=0.999)
     p.add_argument('--policy', default='color,translation,cutout')
     p.add_argument('--samples', type=int, default=5000)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--ema-decay', type=float, default=0.0, help='gankit training.emaDecay (0 = off)')
+    p.add_argument('--ema-start', type=int, default=0, help='gankit training.emaStart')
     p.add_argument('--out', required=True)
     a = p.parse_args()
     torch.manual_seed(a.seed)
@@ -94,9 +103,10 @@ def main():
     g, d = Generator(a.latent, a.generator_width), Discriminator(a.discriminator_width)
     g.apply(init_weights)
     d.apply(init_weights)
-    opt_g = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(0.5, 0.999), eps=1e-8)
-    opt_d = torch.optim.Adam(d.parameters(), lr=a.lr, betas=(0.5, 0.999), eps=1e-8)
+    opt_g = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(a.beta1, a.beta2), eps=1e-8)
+    opt_d = torch.optim.Adam(d.parameters(), lr=a.lr if a.d_lr is None else a.d_lr, betas=(a.beta1, a.beta2), eps=1e-8)
     bce = F.binary_cross_entropy_with_logits
+    shadows = [q.detach().clone() for q in g.parameters()] if a.ema_decay > 0 else None
     order, at = torch.randperm(len(data)), 0
     start = time.time()
     for step in range(1, a.steps + 1):
@@ -116,11 +126,21 @@ def main():
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
+        if shadows is not None:
+            with torch.no_grad():
+                for shadow, q in zip(shadows, g.parameters()):
+                    if step <= a.ema_start:
+                        shadow.copy_(q)
+                    else:
+                        shadow.mul_(a.ema_decay).add_(q, alpha=1 - a.ema_decay)
         if step % 500 == 0 or step == a.steps:
             print(f'step {step}/{a.steps} d_loss {loss_d.item():.4f} g_loss {loss_g.item():.4f}', flush=True)
     seconds = time.time() - start
     g.eval()
     with torch.no_grad():
+        if shadows is not None:
+            for shadow, q in zip(shadows, g.parameters()):
+                q.copy_(shadow)
         out = []
         for i in range(0, a.samples, 500):
             x = g(torch.randn(min(500, a.samples - i), a.latent))
