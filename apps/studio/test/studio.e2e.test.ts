@@ -446,6 +446,12 @@ describe('gankit studio in Chromium', () => {
     await page.setChecked('#grayscale', false);
     await page.setInputFiles('#images', folder);
     await page.waitForFunction(() => document.getElementById('images-count')?.textContent === '24 images at 32×32×3');
+    // A batch larger than the 24 images cannot train: the page says so before any step, and creates no run.
+    await page.fill('#batch', '32');
+    await page.click('#new-run');
+    await page.waitForFunction(() => document.getElementById('status')?.className === 'error');
+    expect(await page.textContent('#status')).toBe('batch size 32 needs at least 32 training images, and you picked 24: pick more images or lower the batch size');
+    expect(await page.isDisabled('#train')).toBe(true);
     const dir = await trainFewSteps(page, 'images');
     const model = await tfl.loadLayersModel(fileSystem(dir));
     expect(model.outputs[0]!.shape).toEqual([null, 32, 32, 3]);

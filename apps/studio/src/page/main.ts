@@ -339,6 +339,12 @@ async function datasetFor(s: TrainSettings): Promise<ImageData8> {
   return userData;
 }
 
+/** Every step takes a full batch (the pipeline drops a short remainder), so fewer images than the batch size cannot train. */
+function checkEnoughImages(data: ImageData8, s: TrainSettings): void {
+  const count = data.images.length / (data.shape[0] * data.shape[1] * data.shape[2]);
+  if (count < s.batchSize) throw new Error(`batch size ${s.batchSize} needs at least ${s.batchSize} training images, and ${s.dataset === 'images' ? 'you picked' : `${s.dataset} has`} ${count}: pick more images or lower the batch size`);
+}
+
 function setButtons(): void {
   $<HTMLButtonElement>('train').disabled = !run;
   $('train').textContent = running ? 'Pause' : run && run.step > 0 ? 'Continue' : 'Train';
@@ -418,11 +424,14 @@ async function trainLoop(): Promise<void> {
 
 async function newRun(): Promise<void> {
   const s = settings();
+  const data = await datasetFor(s);
+  checkEnoughImages(data, s);
+  status('');
   run?.dispose();
   run = undefined;
   engine = await engineForTraining(engine);
   $('engine').textContent = engineLabel(engine);
-  run = new TrainingRun(s, await datasetFor(s));
+  run = new TrainingRun(s, data);
   $('train-status').textContent = `new ${s.preset} model, width ${s.width}, on ${s.dataset}: step 0`;
   // Its first checkpoint will replace the saved one; until then the saved one belongs to another run.
   $('checkpoint-status').textContent = `checkpoints every ${s.checkpointEvery} steps will replace the saved one`;
