@@ -11,12 +11,16 @@ non-saturating L_G); Adam (--beta1, --beta2, eps 1e-8; --lr for G, --d-lr for D)
 parameters (not its batch-norm running statistics, which stay the training G's) are averaged as gankit-train's
 training.emaDecay/emaStart do: after every step, the shadow copies the weights for the first --ema-start steps, then
 shadow <- d*shadow + (1 - d)*weight; samples come from the averaged weights. Samples are drawn with G in eval mode and saved as uint8 .npy.
+An empty --policy trains without augmentation. --snapshots 1000,2000 also writes OUT-1000.npy, OUT-2000.npy: samples of
+the (averaged) G after those steps, from latents of their own generator, so the training draws are those of a run
+without snapshots.
 
 /usr/bin/python3 bench/augment/dcgan_mnist_diffaugment.py --mnist-dir DIR --indices subset.json --steps 2000 \
     --seed 0 --generator-width 12 --discriminator-width 24 --latent 64 --batch-size 32 --lr 5e-4 --policy color,translation,cutout \
     --ema-decay 0.998 --ema-start 400 --out s.npy
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -72,6 +76,20 @@ def diff_augment(x, policy):
     return x
 
 
+def sample(g, shadows, n, latent, generator=None):
+    """n uint8 samples [n, 28, 28] of a copy of G in eval mode, with the averaged weights when shadows is given."""
+    h = copy.deepcopy(g).eval()
+    with torch.no_grad():
+        if shadows is not None:
+            for shadow, q in zip(shadows, h.parameters()):
+                q.copy_(shadow)
+        out = []
+        for i in range(0, n, 500):
+            x = h(torch.randn(min(500, n - i), latent, generator=generator))
+            out.append(torch.round((x.clamp(-1, 1) + 1) * 127.5).to(torch.uint8).squeeze(1).numpy())
+    return np.concatenate(out)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--mnist-dir', required=True)
@@ -92,10 +110,12 @@ def main():
     p.add_argument('--ema-decay', type=float, default=0.0, help='gankit training.emaDecay (0 = off)')
     p.add_argument('--ema-start', type=int, default=0, help='gankit training.emaStart')
     p.add_argument('--out', required=True)
+    p.add_argument('--snapshots', default='', help='comma-separated steps after which OUT-STEP.npy is written too')
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     policy = [s for s in a.policy.split(',') if s]
+    snapshots = {int(s) for s in a.snapshots.split(',') if s}
     with open(a.indices) as f:
         indices = np.array(json.load(f), dtype=np.int64)
     images = read_idx_images(os.path.join(a.mnist_dir, 'train-images-idx3-ubyte'))[indices]
@@ -108,6 +128,7 @@ def main():
     bce = F.binary_cross_entropy_with_logits
     shadows = [q.detach().clone() for q in g.parameters()] if a.ema_decay > 0 else None
     order, at = torch.randperm(len(data)), 0
+    real_sign = 0.0  # sum of E[sign(D(x_real))] (gankit's r_t) since the last print
     start = time.time()
     for step in range(1, a.steps + 1):
         if at + a.batch_size > len(data):
@@ -117,6 +138,7 @@ def main():
         fake = g(torch.randn(a.batch_size, a.latent))
         real_logits = d(diff_augment(real, policy))
         fake_logits = d(diff_augment(fake.detach(), policy))
+        real_sign += real_logits.detach().sign().mean().item()
         loss_d = bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
         opt_d.zero_grad()
         loss_d.backward()
@@ -133,19 +155,14 @@ def main():
                         shadow.copy_(q)
                     else:
                         shadow.mul_(a.ema_decay).add_(q, alpha=1 - a.ema_decay)
+        if step in snapshots:
+            latents = torch.Generator().manual_seed(10_000 + a.seed)
+            np.save(a.out[:-4] + f'-{step}.npy' if a.out.endswith('.npy') else f'{a.out}-{step}', sample(g, shadows, a.samples, a.latent, latents))
         if step % 500 == 0 or step == a.steps:
-            print(f'step {step}/{a.steps} d_loss {loss_d.item():.4f} g_loss {loss_g.item():.4f}', flush=True)
+            print(f'step {step}/{a.steps} d_loss {loss_d.item():.4f} g_loss {loss_g.item():.4f} r_t {real_sign / (step - (step - 1) // 500 * 500):.3f}', flush=True)
+            real_sign = 0.0
     seconds = time.time() - start
-    g.eval()
-    with torch.no_grad():
-        if shadows is not None:
-            for shadow, q in zip(shadows, g.parameters()):
-                q.copy_(shadow)
-        out = []
-        for i in range(0, a.samples, 500):
-            x = g(torch.randn(min(500, a.samples - i), a.latent))
-            out.append(torch.round((x.clamp(-1, 1) + 1) * 127.5).to(torch.uint8).squeeze(1).numpy())
-    np.save(a.out, np.concatenate(out))
+    np.save(a.out, sample(g, shadows, a.samples, a.latent))
     print(f'trained {a.steps} steps in {seconds:.1f} s; wrote {a.samples} samples to {a.out}', flush=True)
 
 

