@@ -14,7 +14,8 @@
 // Env: AUG_STEPS (default: the preset's training.steps), AUG_SEEDS (default "0,1"), AUG_SAMPLES (default 5000),
 //      AUG_LIMIT (default 1000), AUG_FULL_STEPS (default AUG_STEPS: the 60k runs), AUG_FULL (default "ada": the variants run on 60k;
 //      "ada,none" adds the unaugmented one, "" runs none), AUG_EMA (default: the preset's emaDecay; 0 turns the EMA off on both sides),
-//      AUG_BACKEND (default wasm), AUG_WORKERS (default 2).
+//      AUG_BACKEND (default wasm), AUG_WORKERS (default 2), AUG_OUT (default augment.md: the table's file in bench/results;
+//      `AUG_STEPS=6000 AUG_OUT=augment-6000.md` wrote the longer table).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ const emaDecay = Number(process.env.AUG_EMA ?? preset.training.emaDecay);
 const emaStart = emaDecay > 0 ? preset.training.emaStart : 0;
 const workers = Number(process.env.AUG_WORKERS ?? 2);
 const backend = process.env.AUG_BACKEND ?? 'wasm';
+const outName = process.env.AUG_OUT ?? 'augment.md';
 const threads = 1;
 
 function hasTorch() {
@@ -195,7 +197,7 @@ const a0 = await configFor('ada', seeds[0], steps, limit);
 const lines = [
   `## augment: MNIST limited to ${limit} training digits, DCGAN (G width ${c0.model.generatorWidth}, D width ${c0.model.discriminatorWidth}, z ${c0.model.latentDim}), ${steps} steps of batch ${c0.training.batchSize}; MNIST FID of ${samples} samples vs the 10k test digits`,
   '',
-  `\`node bench/augment/run.mjs\` (${seeds.length} seeds; gankit-train on ${backend} with 1 conv thread per run, Adam ${c0.optimizers.generator.learningRate} / ${c0.optimizers.discriminator.learningRate} (G / D), β ${c0.optimizers.generator.beta1}, ${c0.optimizers.generator.beta2}, ${emaText}; DiffAugment \`${c0.augment.policy}\`; ADA \`bgc\` with target ${a0.augment.ada.target}, interval ${a0.augment.ada.interval}, kimg ${a0.augment.ada.kimg}; PyTorch twin ${torch ? '1 thread' : 'not run'}; ${workers} runs at a time, each its own process). Lower FID is better.`,
+  `\`${outName === 'augment.md' ? '' : `AUG_STEPS=${steps} AUG_OUT=${outName} `}node bench/augment/run.mjs\` (${seeds.length} seeds; gankit-train on ${backend} with 1 conv thread per run, Adam ${c0.optimizers.generator.learningRate} / ${c0.optimizers.discriminator.learningRate} (G / D), β ${c0.optimizers.generator.beta1}, ${c0.optimizers.generator.beta2}, ${emaText}; DiffAugment \`${c0.augment.policy}\`; ADA \`bgc\` with target ${a0.augment.ada.target}, interval ${a0.augment.ada.interval}, kimg ${a0.augment.ada.kimg}; PyTorch twin ${torch ? '1 thread' : 'not run'}; ${workers} runs at a time, each its own process). Lower FID is better.`,
   `Subsets: data.limit's seeded class-balanced subset of seed s (the same for every variant of that seed and for the twin). r_t = E[sign(D(x_real))] of the D steps, read every 50 steps.`,
   '',
   '| seed | none | DiffAugment | ADA (bgc) | PyTorch DiffAugment twin | DiffAugment / none | ADA / none | DiffAugment / twin | ADA p on 1k | r_t without augmentation on 1k |',
@@ -216,5 +218,5 @@ const lines = [
   '',
 ];
 mkdirSync(join(here, '..', 'results'), { recursive: true });
-writeFileSync(join(here, '..', 'results', 'augment.md'), lines.join('\n'));
+writeFileSync(join(here, '..', 'results', outName), lines.join('\n'));
 console.log(lines.join('\n'));
