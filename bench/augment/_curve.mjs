@@ -6,10 +6,13 @@
 // r_t = E[sign(D(x_real))] averaged over windows of 500 steps and ADA's p every 500 steps. Appends that summary line to
 // /tmp/augx/summary.txt. Needs `pnpm build` first.
 // Env: X_VARIANT none|diffaugment|ada (default none), X_STEPS (4000), X_SEED (0), X_LIMIT (1000; 60000 = the full
-// training set), X_EVAL (1000), X_EVALN (2000), X_PATCH (JSON merged into the config; null deletes a key), X_TAG.
+// training set), X_EVAL (1000), X_EVALN (2000), X_PATCH (JSON merged into the config; null deletes a key), X_TAG,
+// X_RESULTS (a file name: the run also appends its row to bench/results/X_RESULTS, writing the table's header first).
 // Example: X_VARIANT=diffaugment X_STEPS=6000 node bench/augment/_curve.mjs
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveConfig, train } from '@gankit/trainer';
 
 const variant = process.env.X_VARIANT ?? 'none';
@@ -61,3 +64,17 @@ for (let s = 0; s < steps; s += 500) {
 const line = `${tag} ${JSON.stringify(patch)} ${((performance.now() - t0) / 1000).toFixed(0)}s FID ${fids.join(' ')} | rt/500 ${rt.join(' ')} | p ${recs.filter((r) => r.ada_p !== undefined).filter((_, i) => i % 10 === 9).map((r) => r.ada_p.toFixed(2)).join(' ')}`;
 console.log(line);
 writeFileSync('/tmp/augx/summary.txt', `${line}\n`, { flag: 'a' });
+if (process.env.X_RESULTS) {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', process.env.X_RESULTS);
+  const pEvery = recs.filter((r) => r.ada_p !== undefined).filter((r) => r.step % 500 === 0).map((r) => r.ada_p.toFixed(2));
+  const header = [
+    `## augment, single runs with curves (\`bench/augment/_curve.mjs\`, not part of \`pnpm bench\`)`,
+    '',
+    `Each row: \`X_VARIANT=… X_LIMIT=… X_STEPS=… X_EVALN=… X_PATCH='…' X_RESULTS=${process.env.X_RESULTS} node bench/augment/_curve.mjs\` — gankit-train on wasm (1 conv thread), the bench's preset with the patch merged in; MNIST FID of X_EVALN EMA samples vs the 10k test digits every X_EVAL steps; r_t = E[sign(D(x_real))] averaged over each 500 steps; ADA's p at every 500th step.`,
+    '',
+    '| run | patch | FID by step | r_t per 500 steps | ADA p per 500 steps | seconds | 1-min load at the end |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const row = `| ${tag} (${steps} steps, ${evalN} samples) | \`${JSON.stringify(patch)}\` | ${fids.join(' ')} | ${rt.join(' ')} | ${pEvery.join(' ') || 'n/a'} | ${((performance.now() - t0) / 1000).toFixed(0)} | ${loadavg()[0].toFixed(1)} |`;
+  writeFileSync(file, `${existsSync(file) ? '' : `${header.join('\n')}\n`}${row}\n`, { flag: 'a' });
+}
