@@ -9,7 +9,8 @@
 // Writes bench/results/stylegan2.md. Needs `pnpm build` first: `node bench/stylegan2/run.mjs`.
 // Env: SG2_STEPS (default: the config's 600), SG2_NUM (default 2000 samples per FID), SG2_THREADS (default 1),
 //      SG2_OUT (run folder; default a temporary folder), SG2_LR (both networks' Adam rate instead of the paper's
-//      0.0025: the run extends the config with it, and the table goes to bench/results/stylegan2-lr<SG2_LR>.md).
+//      0.0025: the run extends the config with it, and the table goes to bench/results/stylegan2-lr<SG2_LR>.md; with
+//      SG2_STEPS, to stylegan2[-lr<SG2_LR>]-steps<SG2_STEPS>.md).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -90,7 +91,7 @@ const last = metrics.at(-1);
 const lines = [
   `## stylegan2${lr ? ` (lr ${lr})` : ''}: does a small StyleGAN2 learn MNIST? (${doneSteps} steps of batch ${config.training.batchSize}); MNIST FID of ${num} samples vs ${num} test digits`,
   '',
-  `\`${lr ? `SG2_LR=${lr} ` : ''}node bench/stylegan2/run.mjs\` (${lr ? `Adam lr ${lr} for G and D instead of the config's 0.0025; ` : ''}${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}). Training: \`node apps/trainer/dist/cli.js ${trainArgs.map((a) => (a === runDir ? 'RUN' : a)).join(' ')}\` (wasm, ${threads} conv thread${threads === 1 ? '' : 's'}): ${doneSteps} steps in ${wallSeconds} s wall / ${cpuSeconds} s CPU. Each FID: \`node apps/eval/dist/cli.js fid mnist:test GEN --extractor mnist --num ${num}\` (the bundled MNIST classifier's features; a seeded subset of ${num} test digits against ${num} samples). Lower is better.`,
+  `\`${lr ? `SG2_LR=${lr} ` : ''}${steps ? `SG2_STEPS=${steps} ` : ''}${threads === 1 ? '' : `SG2_THREADS=${threads} `}node bench/stylegan2/run.mjs\` (${lr ? `Adam lr ${lr} for G and D instead of the config's 0.0025; ` : ''}${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}). Training: \`node apps/trainer/dist/cli.js ${trainArgs.map((a) => (a === runDir ? 'RUN' : a)).join(' ')}\` (wasm, ${threads} conv thread${threads === 1 ? '' : 's'}): ${doneSteps} steps in ${wallSeconds} s wall / ${cpuSeconds} s CPU. Each FID: \`node apps/eval/dist/cli.js fid mnist:test GEN --extractor mnist --num ${num}\` (the bundled MNIST classifier's features; a seeded subset of ${num} test digits against ${num} samples). Lower is better.`,
   '',
   '| generator | MNIST FID |',
   '| --- | ---: |',
@@ -104,5 +105,5 @@ const lines = [
   '',
 ];
 const text = lines.join('\n');
-writeFileSync(join(root, 'bench', 'results', lr ? `stylegan2-lr${lr}.md` : 'stylegan2.md'), text);
+writeFileSync(join(root, 'bench', 'results', `stylegan2${lr ? `-lr${lr}` : ''}${steps ? `-steps${steps}` : ''}.md`), text);
 console.log(text);
